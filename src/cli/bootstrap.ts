@@ -1,0 +1,28 @@
+// First-run setup: the master account and its admin user (password generated and printed when unset).
+
+import { randomBytes } from 'node:crypto';
+import { hashPassword } from '../api/passwords.js';
+import type { PivotSettings } from '../config.js';
+import type { AccountDoc, Store } from '../store/types.js';
+
+export interface Bootstrap {
+  account: AccountDoc;
+  /** Set only when the admin user was created on this run. */
+  createdAdmin?: { username: string; password: string; generated: boolean };
+}
+
+export async function ensureMasterAccount(store: Store, settings: PivotSettings): Promise<Bootstrap> {
+  const existing = await store.accounts.findByName(settings.adminAccount);
+  const account =
+    existing ?? (await store.accounts.create({ name: settings.adminAccount, realm: `${settings.adminAccount}.pivot.local`, superduper_admin: true }));
+  if (await store.users.findByUsername(account.id, settings.adminUser)) return { account };
+  const generated = settings.adminPassword === undefined;
+  const password = settings.adminPassword ?? randomBytes(12).toString('base64url');
+  await store.users.create(account.id, {
+    username: settings.adminUser,
+    priv_level: 'admin',
+    enabled: true,
+    password_hash: await hashPassword(password),
+  });
+  return { account, createdAdmin: { username: settings.adminUser, password, generated } };
+}

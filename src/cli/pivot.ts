@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// The `pivot` command line.
+
+import { ConfigError, loadSettings } from '../config.js';
+import { startServer } from './start.js';
+
+async function main(argv: string[]): Promise<number> {
+  const [command = 'start'] = argv;
+  if (command === 'start') {
+    const settings = loadSettings();
+    const server = await startServer(settings);
+    const admin = server.boot.createdAdmin;
+    console.log(`Pivot is running.
+  HTTP    ${settings.publicUrl}  (health: ${settings.publicUrl}/health)
+  Data    ${settings.dataDir}
+  Account ${server.boot.account.name} (${server.boot.account.id})`);
+    if (admin) {
+      console.log(`  Admin   ${admin.username} / ${admin.password}${admin.generated ? '   (generated: set PIVOT_ADMIN_PASSWORD to choose)' : ''}`);
+    }
+    const stop = async (signal: string): Promise<void> => {
+      console.log(`${signal}: stopping`);
+      await server.stop();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop('SIGINT'));
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    return -1;
+  }
+  console.error(`unknown command "${command}". Usage: pivot start`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err) => {
+    console.error(err instanceof ConfigError ? `configuration error: ${err.message}` : err);
+    process.exit(1);
+  },
+);
