@@ -570,8 +570,15 @@ export class ScriptedCall extends EventEmitter implements Call {
       offset = outcomes[outcomes.length - 1].at;
     });
     const cap = opts.strategy === 'single' ? Infinity : opts.timeoutMs;
-    const winner = outcomes.filter((o) => o.answered && o.at <= cap).sort((a, b) => a.at - b.at)[0];
-    const giveUpAt = winner ? winner.at : Math.min(cap, Math.max(...outcomes.map((o) => o.at)));
+    let winner: Outcome | undefined = outcomes.filter((o) => o.answered && o.at <= cap).sort((a, b) => a.at - b.at)[0];
+    let giveUpAt = winner ? winner.at : Math.min(cap, Math.max(...outcomes.map((o) => o.at)));
+    if (opts.failOnSingleReject && opts.strategy === 'simultaneous') {
+      const firstReject = outcomes.filter((o) => o.sipCode && o.sipCode !== 480).sort((a, b) => a.at - b.at)[0];
+      if (firstReject && firstReject.at < giveUpAt) {
+        winner = undefined;
+        giveUpAt = firstReject.at;
+      }
+    }
 
     opts.endpoints.forEach((_e, i) => emit(i, 'initiated'));
     opts.endpoints.forEach((_e, i) => emit(i, 'ringing'));

@@ -199,6 +199,8 @@ export interface DialOptions extends Interruptible {
   record?: BackgroundRecordingOptions & { fromRinging?: boolean };
   /** Collect the caller's DTMF during the bridge (Kazoo collect_dtmf). */
   collectDigits?: boolean;
+  /** Simultaneous dials end as soon as one endpoint rejects (busy/decline) instead of waiting for the others. */
+  failOnSingleReject?: boolean;
   onEvent?: (event: DialEvent) => void;
 }
 
@@ -276,7 +278,10 @@ export interface Call {
   callerId: CallerId;
   calleeId: CallerId;
   language: string;
-  /** Custom channel variables (set_variable, branch_variable). */
+  /**
+   * Custom channel variables (set_variable, branch_variable). The routing layer sets `device_id` and `owner_id`
+   * for calls from a registered device of the account, `forwarded_from` and `parent_call_id` when known.
+   */
   readonly vars: Map<string, string>;
   /** Custom application variables (set_variables) sent to Pivot as Custom-Application-Vars. */
   readonly appVars: Map<string, string>;

@@ -80,6 +80,8 @@ export interface CallflowServices {
   now: () => number;
   /** Folder for recordings and voicemail files. */
   dataDir: string;
+  /** Randomness for weighted ring groups; injectable for tests (default Math.random). */
+  random?: () => number;
 }
 
 export interface ModuleContext<D = Record<string, unknown>> {
