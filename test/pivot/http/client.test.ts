@@ -13,7 +13,7 @@ import {
 } from '../../../src/pivot/http/client.js';
 import { verifyPivotSignature } from '../../../src/pivot/http/signing.js';
 import { UrlPolicy } from '../../../src/pivot/http/url-policy.js';
-import { freePort, startServer, type TestServer } from './server.js';
+import { freePort, startServer, type TestServer } from '../../helpers/http-server.js';
 
 const KEY = 'signing-key-0123456789';
 const TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response><Say>hi</Say></Response>';
