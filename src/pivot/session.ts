@@ -117,6 +117,8 @@ export class PivotSession implements TwimlHost {
   private async request(url: string, method: HttpMethod, action: Record<string, unknown>): Promise<Fetched> {
     const iteration = ++this.iteration;
     const params = requestParams(this.config.req_format, this.call, action, this.userVars);
+    // Digits collected before a request are sent with it only (spec §3.3 consumption rule).
+    this.call.dtmfCollections.clear();
     const x = await sendWebhook(
       {
         url,
@@ -136,7 +138,8 @@ export class PivotSession implements TwimlHost {
     };
     if (x.error || !x.response) {
       const e = x.error ?? { code: 11200, message: 'no response', kind: 'connect' };
-      return fail({ code: e.code, message: e.message, type: e.kind === 'timeout' ? 'timeout' : e.kind === 'policy' ? 'policy' : 'http' });
+      const type = e.kind === 'timeout' || e.kind === 'policy' || e.kind === 'dns' ? e.kind : 'http';
+      return fail({ code: e.code, message: e.message, type });
     }
     const doc = parseDocument(x.response);
     if (doc.kind === 'error') {
@@ -165,7 +168,9 @@ export class PivotSession implements TwimlHost {
     }
     await this.record(() => this.debug.exchange(iteration, x, false));
     for (const w of compiled.warnings) this.warn(w);
-    return { ok: true, kind: 'twiml', program: compiled.program, url };
+    // RFC 3986 §5.1.3: after HTTP redirects, the URL finally retrieved is the base for relative URLs.
+    const base = x.request.redirects.length ? stripAddedQuery(x.request.url, method) : url;
+    return { ok: true, kind: 'twiml', program: compiled.program, url: base };
   }
 
   private record(write: () => Promise<void>): Promise<void> {
@@ -306,6 +311,14 @@ export class PivotSession implements TwimlHost {
     if (this.call.state === 'ended') send();
     else this.call.on('hangup', send);
   }
+}
+
+/** After a redirected GET the retrieved URL carries Pivot's parameters in its query: drop it. */
+function stripAddedQuery(retrieved: string, method: HttpMethod): string {
+  if (method !== 'GET') return retrieved;
+  const u = new URL(retrieved);
+  u.search = '';
+  return u.toString();
 }
 
 /** A function, so TypeScript doesn't keep a narrowed `state` across awaits. */
