@@ -42,7 +42,8 @@ export class ConfigError extends Error {}
 
 function port(name: string, value: unknown): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`${name} must be a port number, got "${value}"`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new ConfigError(`${name} must be a port number, got "${value}"`);
   return n;
 }
 

@@ -591,11 +591,15 @@ export class ScriptedCall extends EventEmitter implements Call {
       const failed = outcomes.filter((o) => o.at <= giveUpAt);
       const codes = failed.map((o) => o.sipCode ?? 480);
       const busy = codes.some((c) => c === 486 || c === 600 || c === 603);
-      const status = ringWhy !== 'timeout' ? 'canceled' : busy ? 'busy' : codes.every((c) => c === 480) ? 'no-answer' : 'failed';
-      const sipCode = ringWhy !== 'timeout' ? 487 : busy ? codes.find((c) => c === 486 || c === 600 || c === 603) : codes[0];
+      const status =
+        ringWhy !== 'timeout' ? 'canceled' : busy ? 'busy' : codes.every((c) => c === 480) ? 'no-answer' : 'failed';
+      const sipCode =
+        ringWhy !== 'timeout' ? 487 : busy ? codes.find((c) => c === 486 || c === 600 || c === 603) : codes[0];
       opts.endpoints.forEach((_e, i) => emit(i, 'completed', { outcome: status, sipCode }));
       this.log('dial_done', { status, sipCode });
-      return { status, bridged: false, durationMs: 0, sipCode, cause: sipCode ? causeFromSipCode(sipCode) : undefined };
+      const legId = legs[failed.length ? failed[failed.length - 1].i : 0];
+      const cause = sipCode ? causeFromSipCode(sipCode) : undefined;
+      return { status, bridged: false, legId, durationMs: 0, sipCode, cause };
     }
 
     // Bridged: the other legs are cancelled.
@@ -664,7 +668,7 @@ export class ScriptedCall extends EventEmitter implements Call {
       for (const m of room.members) if (m !== this) this.world.dispatch(m, { type: 'room', what: 'start' });
     }
     if (!room.started) this.log('conference_waiting', { room: opts.room });
-    const why = await this.block(Infinity, {
+    const waited = await this.block(opts.timeLimitMs ?? Infinity, {
       signal: opts.signal,
       onEvent: (_f, ev) => {
         if (ev.type === 'hangup') return 'hangup';
@@ -674,11 +678,13 @@ export class ScriptedCall extends EventEmitter implements Call {
         return undefined;
       },
     });
+    const why = waited === 'timeout' ? 'left' : waited;
     room.members.delete(this);
     const durationMs = this.world.now - joinedAt;
     this.log('conference_leave', { room: opts.room, reason: why });
     opts.onEvent?.({ type: 'leave', room: opts.room, participants: room.members.size });
-    if (opts.endOnExit || room.members.size === 0) {
+    // The room may already have been ended by someone else's exit.
+    if (rooms.get(opts.room) === room && (opts.endOnExit || room.members.size === 0)) {
       for (const m of [...room.members]) this.world.dispatch(m, { type: 'room', what: 'end' });
       rooms.delete(opts.room);
       opts.onEvent?.({ type: 'end', room: opts.room, participants: 0 });
@@ -767,7 +773,8 @@ function wavTone(durationMs: number): Buffer {
   buf.writeUInt16LE(16, 34);
   buf.write('data', 36);
   buf.writeUInt32LE(samples * 2, 40);
-  for (let i = 0; i < samples; i++) buf.writeInt16LE(Math.round(3000 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + i * 2);
+  for (let i = 0; i < samples; i++)
+    buf.writeInt16LE(Math.round(3000 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + i * 2);
   return buf;
 }
 

@@ -236,6 +236,8 @@ export interface ConferenceOptions extends Interruptible {
   record?: boolean;
   /** A DTMF key that leaves the conference. */
   hangupOnKey?: string;
+  /** Leave the conference after this long. */
+  timeLimitMs?: number;
   onEvent?: (event: { type: 'join' | 'leave' | 'start' | 'end'; room: string; participants: number }) => void;
 }
 

@@ -9,7 +9,8 @@ import { MODULES } from './modules/index.js';
 // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
 type FormatsPlugin = (ajv: Ajv) => Ajv;
 const addFormats: FormatsPlugin =
-  (addFormatsModule as unknown as { default?: FormatsPlugin }).default ?? (addFormatsModule as unknown as FormatsPlugin);
+  (addFormatsModule as unknown as { default?: FormatsPlugin }).default ??
+  (addFormatsModule as unknown as FormatsPlugin);
 
 export interface FlowError {
   /** Dotted path of the failing value, e.g. `flow.children._.data.voice_url`. */
@@ -59,11 +60,19 @@ export class FlowValidator {
     const { module, children } = value;
     const data = value.data ?? {};
     if (typeof module !== 'string' || module.length < 1 || module.length > 64) {
-      errors.push({ path: `${path}.module`, rule: 'required', message: 'module must be a string of 1 to 64 characters' });
+      errors.push({
+        path: `${path}.module`,
+        rule: 'required',
+        message: 'module must be a string of 1 to 64 characters',
+      });
       return undefined;
     }
     if (!this.modules.has(module)) {
-      errors.push({ path: `${path}.module`, rule: 'enum', message: `unable to find callflow schema for module '${module}'` });
+      errors.push({
+        path: `${path}.module`,
+        rule: 'enum',
+        message: `unable to find callflow schema for module '${module}'`,
+      });
     }
     if (!isObject(data)) {
       errors.push({ path: `${path}.data`, rule: 'type', message: 'data must be an object' });

@@ -14,7 +14,12 @@ export interface Bootstrap {
 export async function ensureMasterAccount(store: Store, settings: PivotSettings): Promise<Bootstrap> {
   const existing = await store.accounts.findByName(settings.adminAccount);
   const account =
-    existing ?? (await store.accounts.create({ name: settings.adminAccount, realm: `${settings.adminAccount}.pivot.local`, superduper_admin: true }));
+    existing ??
+    (await store.accounts.create({
+      name: settings.adminAccount,
+      realm: `${settings.adminAccount}.pivot.local`,
+      superduper_admin: true,
+    }));
   if (await store.users.findByUsername(account.id, settings.adminUser)) return { account };
   const generated = settings.adminPassword === undefined;
   const password = settings.adminPassword ?? randomBytes(12).toString('base64url');

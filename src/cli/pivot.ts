@@ -15,7 +15,9 @@ async function main(argv: string[]): Promise<number> {
   Data    ${settings.dataDir}
   Account ${server.boot.account.name} (${server.boot.account.id})`);
     if (admin) {
-      console.log(`  Admin   ${admin.username} / ${admin.password}${admin.generated ? '   (generated: set PIVOT_ADMIN_PASSWORD to choose)' : ''}`);
+      console.log(
+        `  Admin   ${admin.username} / ${admin.password}${admin.generated ? '   (generated: set PIVOT_ADMIN_PASSWORD to choose)' : ''}`,
+      );
     }
     const stop = async (signal: string): Promise<void> => {
       console.log(`${signal}: stopping`);

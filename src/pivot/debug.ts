@@ -64,7 +64,11 @@ export class DebugRecorder {
 
   async error(iteration: number, error: DebugError, extra: Record<string, unknown> = {}): Promise<void> {
     const flags =
-      error.type === 'schema' ? { schema_errors: extra.schema_errors ?? error.message } : error.type === 'json' ? { json_errors: { message: error.message, line: error.line, column: error.column } } : {};
+      error.type === 'schema'
+        ? { schema_errors: extra.schema_errors ?? error.message }
+        : error.type === 'json'
+          ? { json_errors: { message: error.message, line: error.line, column: error.column } }
+          : {};
     await this.add({ kind: 'error', iteration, error, ...flags, ...extra });
   }
 

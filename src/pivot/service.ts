@@ -15,7 +15,13 @@ export function createHttpService(policy: UrlPolicy, timeoutMs = 10_000): HttpSe
     async send(req) {
       const method = req.method === 'get' ? 'GET' : 'POST';
       const x = await sendCallback(
-        { url: req.url, method, params: req.params ?? {}, bodyFormat: req.format ?? 'form', timeoutMs: req.timeoutMs ?? timeoutMs },
+        {
+          url: req.url,
+          method,
+          params: req.params ?? {},
+          bodyFormat: req.format ?? 'form',
+          timeoutMs: req.timeoutMs ?? timeoutMs,
+        },
         { policy },
       );
       return { status: x.response?.status, error: x.error?.message };

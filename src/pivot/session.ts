@@ -97,7 +97,7 @@ export class PivotSession implements TwimlHost {
         }
         continue;
       }
-      // End of the document (or a Leave outside a queue): the call is over, as on Twilio.
+      // End of the document: the call is over, as on Twilio.
       if (!ended(this.call)) await this.call.hangup('NORMAL_CLEARING');
       await this.writes;
       return { kind: 'done' };
@@ -134,7 +134,16 @@ export class PivotSession implements TwimlHost {
       this.deps.log.warn({ call_id: this.call.id, iteration, url, error }, 'pivot request failed');
       await this.record(() => this.debug.exchange(iteration, x, true));
       await this.record(() => this.debug.error(iteration, error, extra));
-      return { ok: false, error: { code: error.code ?? 11200, message: error.message, line: error.line, column: error.column, level: 'error' } };
+      return {
+        ok: false,
+        error: {
+          code: error.code ?? 11200,
+          message: error.message,
+          line: error.line,
+          column: error.column,
+          level: 'error',
+        },
+      };
     };
     if (x.error || !x.response) {
       const e = x.error ?? { code: 11200, message: 'no response', kind: 'connect' };
@@ -143,7 +152,8 @@ export class PivotSession implements TwimlHost {
     }
     const doc = parseDocument(x.response);
     if (doc.kind === 'error') {
-      const type = doc.code === 12100 && doc.message.startsWith('invalid JSON') ? 'json' : doc.code === 11770 ? 'http' : 'xml';
+      const type =
+        doc.code === 12100 && doc.message.startsWith('invalid JSON') ? 'json' : doc.code === 11770 ? 'http' : 'xml';
       return fail({ code: doc.code, message: doc.message, line: doc.line, column: doc.column, type });
     }
     if (doc.kind === 'kazoo') {
@@ -247,7 +257,8 @@ export class PivotSession implements TwimlHost {
       },
       { policy: this.deps.policy },
     );
-    if (x.error) this.warn({ code: x.error.code, message: `recording upload failed: ${x.error.message}`, level: 'warning' });
+    if (x.error)
+      this.warn({ code: x.error.code, message: `recording upload failed: ${x.error.message}`, level: 'warning' });
     return { url, sid };
   }
 
@@ -304,7 +315,12 @@ export class PivotSession implements TwimlHost {
     const send = (): void => {
       const iteration = this.iteration;
       void sendCallback(
-        { url: cdrUrl, params: cdrParams(this.call), timeoutMs: this.deps.callbackTimeoutMs ?? 5000, signingKey: this.signingKey },
+        {
+          url: cdrUrl,
+          params: cdrParams(this.call),
+          timeoutMs: this.deps.callbackTimeoutMs ?? 5000,
+          signingKey: this.signingKey,
+        },
         { policy: this.deps.policy },
       ).then((x) => this.record(() => this.debug.exchange(iteration, x, !!x.error, 'cdr_')));
     };

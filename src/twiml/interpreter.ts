@@ -7,7 +7,20 @@ import { VERBS } from './verbs/index.js';
 import type { XmlElement } from './xml.js';
 
 /** Verbs allowed directly under <Response>. */
-export const TOP_LEVEL = ['Say', 'Play', 'Pause', 'Gather', 'Record', 'Dial', 'Redirect', 'Hangup', 'Reject', 'Enqueue', 'Leave', 'Set'];
+export const TOP_LEVEL = [
+  'Say',
+  'Play',
+  'Pause',
+  'Gather',
+  'Record',
+  'Dial',
+  'Redirect',
+  'Hangup',
+  'Reject',
+  'Enqueue',
+  'Leave',
+  'Set',
+];
 
 /** Twilio verbs Pivot knows of but does not run: a clear error beats a silent skip. */
 const UNSUPPORTED: Record<string, string> = {
@@ -39,13 +52,23 @@ export class TwimlInterpreter {
     const warnings: TwimlError[] = [];
     if (root.name !== 'Response') {
       const at = { line: root.line, column: root.column, element: root.name };
-      errors.push({ code: 12102, message: `the root element must be <Response>, not <${root.name}>`, ...at, level: 'error' });
+      errors.push({
+        code: 12102,
+        message: `the root element must be <Response>, not <${root.name}>`,
+        ...at,
+        level: 'error',
+      });
       return { program: [], errors, warnings };
     }
     for (const name of Object.keys(root.attributes)) {
       if (!name.startsWith('xmlns')) {
         const at = { line: root.line, column: root.column, element: 'Response' };
-        warnings.push({ code: 12200, message: `<Response> has no attribute "${name}"; it is ignored`, ...at, level: 'warning' });
+        warnings.push({
+          code: 12200,
+          message: `<Response> has no attribute "${name}"; it is ignored`,
+          ...at,
+          level: 'warning',
+        });
       }
     }
     const compileChild = (el: XmlElement, allowed: readonly string[], parent: string, code: number) =>
@@ -65,7 +88,12 @@ export class TwimlInterpreter {
     nestingCode: number,
     errors: TwimlError[],
     warnings: TwimlError[],
-    compileChild: (el: XmlElement, allowed: readonly string[], parent: string, code: number) => CompiledVerb | undefined,
+    compileChild: (
+      el: XmlElement,
+      allowed: readonly string[],
+      parent: string,
+      code: number,
+    ) => CompiledVerb | undefined,
   ): CompiledVerb | undefined {
     const at = { line: el.line, column: el.column, element: el.name, level: 'error' as const };
     const verb = this.verbs.get(el.name);

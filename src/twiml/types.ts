@@ -35,8 +35,11 @@ export type VerbOutcome =
 export interface TwimlHost {
   readonly call: Call;
   readonly accountId: string;
-  /** URL of the document being executed, without the parameters Pivot added to it. */
-  readonly documentUrl: string;
+  /**
+   * URL of the document being executed, without the parameters Pivot added to it. Enqueue points it at a wait
+   * document while that runs, so relative URLs and default actions there resolve against the wait document.
+   */
+  documentUrl: string;
   /** Resolve a relative URL against `documentUrl` (RFC 3986). */
   resolveUrl(ref: string): string;
   /** The URL policy's verdict on a URL Pivot is about to fetch or hand to the media layer; a message when denied. */
@@ -71,6 +74,8 @@ export interface VerbContext {
   call: Call;
   /** Set while running nested documents that can be interrupted (Enqueue wait music). */
   signal?: AbortSignal;
+  /** True while an Enqueue wait document runs: <Leave> leaves the queue. */
+  inQueueWait?: boolean;
   /** Run compiled verbs in order (Gather's nested Say/Play/Pause, Enqueue wait documents). */
   runVerbs(verbs: CompiledVerb[], ctx: VerbContext): Promise<VerbOutcome>;
 }

@@ -50,10 +50,18 @@ test('dial: first answer wins, busy and no-answer outcomes', async () => {
   assert.equal(ok.durationMs, 5000);
   assert.equal(ok.endedBy, 'callee');
   assert.ok(events.includes('answered:'));
-  const busy = await call.dial({ endpoints: [{ type: 'sip', uri: 'sip:busy@x' }], strategy: 'single', timeoutMs: 20000 });
+  const busy = await call.dial({
+    endpoints: [{ type: 'sip', uri: 'sip:busy@x' }],
+    strategy: 'single',
+    timeoutMs: 20000,
+  });
   assert.equal(busy.status, 'busy');
   assert.equal(busy.sipCode, 486);
-  const none = await call.dial({ endpoints: [{ type: 'number', number: '+1555' }], strategy: 'single', timeoutMs: 2000 });
+  const none = await call.dial({
+    endpoints: [{ type: 'number', number: '+1555' }],
+    strategy: 'single',
+    timeoutMs: 2000,
+  });
   assert.equal(none.status, 'no-answer');
   assert.equal(call.entries('dial_done')[2].t - call.entries('dial')[2].t, 2000);
 });

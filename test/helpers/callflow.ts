@@ -56,7 +56,9 @@ export interface Harness {
   run(flow: FlowNode, init?: ScriptedCallInit): Promise<ScriptedCall>;
 }
 
-export async function harness(opts: { pivot?: PivotService; now?: () => number; http?: HttpService } = {}): Promise<Harness> {
+export async function harness(
+  opts: { pivot?: PivotService; now?: () => number; http?: HttpService } = {},
+): Promise<Harness> {
   const store = await openSqliteStore({ file: ':memory:' });
   const account = await store.accounts.create({ name: 'Acme', realm: 'acme.pivot.test' });
   const log = memoryLogger();

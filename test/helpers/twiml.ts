@@ -4,7 +4,14 @@ import { QueueManager } from '../../src/call/queues.js';
 import { ScriptedCall, type ScriptedCallInit } from '../../src/call/scripted.js';
 import type { Endpoint, RecordingFile } from '../../src/call/types.js';
 import { TwimlInterpreter } from '../../src/twiml/interpreter.js';
-import type { CompiledVerb, HttpMethod, TwimlError, TwimlHost, VerbContext, VerbOutcome } from '../../src/twiml/types.js';
+import type {
+  CompiledVerb,
+  HttpMethod,
+  TwimlError,
+  TwimlHost,
+  VerbContext,
+  VerbOutcome,
+} from '../../src/twiml/types.js';
 import { parseXml } from '../../src/twiml/xml.js';
 
 export interface FakeHostOptions {
@@ -101,7 +108,12 @@ export function compileTwiml(xml: string) {
 }
 
 export function context(host: TwimlHost, signal?: AbortSignal): VerbContext {
-  return { host, call: host.call, signal, runVerbs: (verbs: CompiledVerb[], ctx: VerbContext) => interpreter.run(verbs, ctx) };
+  return {
+    host,
+    call: host.call,
+    signal,
+    runVerbs: (verbs: CompiledVerb[], ctx: VerbContext) => interpreter.run(verbs, ctx),
+  };
 }
 
 /**

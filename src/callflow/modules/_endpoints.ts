@@ -338,3 +338,53 @@ export function bridgeOutcome(result: DialResult): ModuleOutcome {
 export function hasFailureChild(ctx: Pick<ModuleContext, 'node'>, result: DialResult): boolean {
   return failureKeys(result).some((k) => !!ctx.node.children?.[k]);
 }
+
+/** The data device and user share (Kazoo's callflows.device / callflows.user). */
+export interface OwnedDialData {
+  id?: string;
+  timeout: number;
+  delay: number;
+  can_call_self?: boolean;
+  suppress_clid?: boolean;
+  custom_sip_headers?: Record<string, unknown>;
+}
+
+/**
+ * Ring one device, or all of a user's devices, and map the result onto failure keys: the body of the device and
+ * user modules, which differ only in how endpoints are found and in strategy and ringback.
+ */
+export async function dialOwned(
+  ctx: ModuleContext<OwnedDialData>,
+  source: 'device' | 'user',
+  dial: Pick<DialOptions, 'strategy' | 'ringback' | 'failOnSingleReject'>,
+): Promise<ModuleOutcome> {
+  const { call, data, log } = ctx;
+  if (!data.id) {
+    log.warn({ call_id: call.id }, `${source} module without an id`);
+    return next();
+  }
+  const caller = await callerIdentity(ctx);
+  const build = source === 'device' ? deviceEndpoints : userEndpoints;
+  const { endpoints, skipped } = await build(ctx, data.id, caller, {
+    source,
+    canCallSelf: data.can_call_self === true,
+    suppressClid: data.suppress_clid === true,
+    headers: customHeaders(data.custom_sip_headers),
+    delayS: data.delay,
+    timeoutS: data.timeout,
+  });
+  if (!endpoints.length) {
+    log.info({ call_id: call.id, [`${source}_id`]: data.id, reason: skipped }, `no endpoint to dial for ${source}`);
+    return next();
+  }
+  const callerId = await configuredCallerId(ctx, caller, 'internal');
+  return bridgeOutcome(
+    await call.dial({
+      ...dial,
+      endpoints,
+      timeoutMs: (data.timeout > 0 ? data.timeout : DEFAULT_RING_TIMEOUT_S) * 1000,
+      answerOnBridge: true,
+      ...(callerId && !data.suppress_clid ? { callerId } : {}),
+    }),
+  );
+}

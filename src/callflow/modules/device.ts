@@ -1,25 +1,10 @@
-import type { DialOptions } from '../../call/types.js';
-import { next, type CallflowModule } from '../types.js';
-import {
-  DEFAULT_RING_TIMEOUT_S,
-  bridgeOutcome,
-  callerIdentity,
-  configuredCallerId,
-  customHeaders,
-  customSipHeadersSchema,
-  deviceEndpoints,
-} from './_endpoints.js';
+import type { CallflowModule } from '../types.js';
+import { customSipHeadersSchema, dialOwned, type OwnedDialData } from './_endpoints.js';
 
-interface DeviceData {
-  id?: string;
-  timeout: number;
-  delay: number;
+interface DeviceData extends OwnedDialData {
   dial_strategy: 'simultaneous' | 'single';
-  can_call_self?: boolean;
   can_text_self?: boolean;
   static_invite?: string;
-  suppress_clid?: boolean;
-  custom_sip_headers?: Record<string, unknown>;
 }
 
 export const device: CallflowModule<DeviceData> = {
@@ -41,33 +26,6 @@ export const device: CallflowModule<DeviceData> = {
     },
   },
   async run(ctx) {
-    const { call, data, log } = ctx;
-    if (!data.id) {
-      log.warn({ call_id: call.id }, 'device module without an id');
-      return next();
-    }
-    const caller = await callerIdentity(ctx);
-    const { endpoints, skipped } = await deviceEndpoints(ctx, data.id, caller, {
-      source: 'device',
-      canCallSelf: data.can_call_self === true,
-      suppressClid: data.suppress_clid === true,
-      headers: customHeaders(data.custom_sip_headers),
-      delayS: data.delay,
-      timeoutS: data.timeout,
-    });
-    if (!endpoints.length) {
-      log.info({ call_id: call.id, device_id: data.id, reason: skipped }, 'no endpoint to dial for device');
-      return next();
-    }
-    const callerId = await configuredCallerId(ctx, caller, 'internal');
-    const request: DialOptions = {
-      endpoints,
-      strategy: data.dial_strategy,
-      timeoutMs: (data.timeout > 0 ? data.timeout : DEFAULT_RING_TIMEOUT_S) * 1000,
-      answerOnBridge: true,
-      ringback: 'early-media',
-      ...(callerId && !data.suppress_clid ? { callerId } : {}),
-    };
-    return bridgeOutcome(await call.dial(request));
+    return dialOwned(ctx, 'device', { strategy: ctx.data.dial_strategy, ringback: 'early-media' });
   },
 };

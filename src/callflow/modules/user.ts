@@ -1,26 +1,11 @@
-import type { DialOptions } from '../../call/types.js';
-import { next, type CallflowModule } from '../types.js';
-import {
-  DEFAULT_RING_TIMEOUT_S,
-  bridgeOutcome,
-  callerIdentity,
-  configuredCallerId,
-  customHeaders,
-  customSipHeadersSchema,
-  userEndpoints,
-} from './_endpoints.js';
+import type { CallflowModule } from '../types.js';
+import { DEFAULT_RING_TIMEOUT_S, customSipHeadersSchema, dialOwned, type OwnedDialData } from './_endpoints.js';
 
-interface UserData {
-  id?: string;
-  timeout: number;
-  delay: number;
+interface UserData extends OwnedDialData {
   strategy: 'simultaneous' | 'single';
   fail_on_single_reject?: boolean;
-  can_call_self?: boolean;
   can_text_self?: boolean;
   static_invite?: string;
-  suppress_clid?: boolean;
-  custom_sip_headers?: Record<string, unknown>;
 }
 
 export const user: CallflowModule<UserData> = {
@@ -46,35 +31,12 @@ export const user: CallflowModule<UserData> = {
     },
   },
   async run(ctx) {
-    const { call, data, log } = ctx;
-    if (!data.id) {
-      log.warn({ call_id: call.id }, 'user module without an id');
-      return next();
-    }
-    const caller = await callerIdentity(ctx);
-    const { endpoints, skipped } = await userEndpoints(ctx, data.id, caller, {
-      source: 'user',
-      canCallSelf: data.can_call_self === true,
-      suppressClid: data.suppress_clid === true,
-      headers: customHeaders(data.custom_sip_headers),
-      delayS: data.delay,
-      timeoutS: data.timeout,
-    });
-    if (!endpoints.length) {
-      log.info({ call_id: call.id, user_id: data.id, reason: skipped }, 'user has no endpoint to dial');
-      return next();
-    }
-    const callerId = await configuredCallerId(ctx, caller, 'internal');
-    const request: DialOptions = {
-      endpoints,
-      strategy: data.strategy,
-      timeoutMs: (data.timeout > 0 ? data.timeout : DEFAULT_RING_TIMEOUT_S) * 1000,
-      answerOnBridge: true,
+    const { strategy, fail_on_single_reject } = ctx.data;
+    return dialOwned(ctx, 'user', {
+      strategy,
       // cf_user ignores early media when ringing devices simultaneously: the caller hears a ringback tone.
-      ringback: data.strategy === 'simultaneous' ? 'tone' : 'early-media',
-      ...(data.fail_on_single_reject !== undefined ? { failOnSingleReject: data.fail_on_single_reject } : {}),
-      ...(callerId && !data.suppress_clid ? { callerId } : {}),
-    };
-    return bridgeOutcome(await call.dial(request));
+      ringback: strategy === 'simultaneous' ? 'tone' : 'early-media',
+      ...(fail_on_single_reject !== undefined ? { failOnSingleReject: fail_on_single_reject } : {}),
+    });
   },
 };
