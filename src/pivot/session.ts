@@ -196,7 +196,7 @@ export class PivotSession implements TwimlHost {
   // ---- TwimlHost ----------------------------------------------------------------------------------------
 
   resolveUrl(ref: string): string {
-    return new URL(ref.trim(), this.documentUrl).toString();
+    return resolveReference(ref, this.documentUrl);
   }
 
   async checkUrl(url: string): Promise<string | undefined> {
@@ -326,6 +326,15 @@ export class PivotSession implements TwimlHost {
     };
     if (this.call.state === 'ended') send();
     else this.call.on('hangup', send);
+  }
+}
+
+/** RFC 3986 resolution; an unresolvable reference is returned as written. */
+export function resolveReference(ref: string, base: string): string {
+  try {
+    return new URL(ref.trim(), base).toString();
+  } catch {
+    return ref;
   }
 }
 

@@ -6,6 +6,11 @@ import type { XmlElement } from './xml.js';
 
 export const DTMF_KEYS = '0123456789*#';
 
+/** Twilio's cap on `loop` (0, "until hangup", also means this many). */
+export const MAX_LOOP = 1000;
+
+const LANGUAGE_TAG = /^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$/;
+
 export interface CompileChild {
   (el: XmlElement, allowed: readonly string[], parent: string, nestingCode: number): CompiledVerb | undefined;
 }
@@ -82,6 +87,30 @@ export class AttributeReader {
     if (up === 'GET' || up === 'POST') return up;
     this.error(code, `<${this.el.name} ${name}="${raw}"> must be GET or POST`);
     return def;
+  }
+
+  /** `loop`: a whole number ≥ 0; 0 ("until hangup") and anything above 1000 become 1000, as on Twilio. */
+  loop(code: number): number {
+    const n = this.int('loop', 1, { min: 0, code });
+    if (n > MAX_LOOP) this.warn(code, `<${this.el.name} loop="${n}"> is capped at ${MAX_LOOP} iterations`);
+    return n === 0 || n > MAX_LOOP ? MAX_LOOP : n;
+  }
+
+  /** A BCP-47 language tag (shape only), in canonical case: `en-gb` → `en-GB`. Undefined when absent. */
+  language(code: number): string | undefined {
+    const raw = this.string('language')?.trim();
+    if (raw === undefined || raw === '') return undefined;
+    if (!LANGUAGE_TAG.test(raw)) {
+      this.error(code, `<${this.el.name} language="${raw}"> is not a language tag such as en-US`);
+      return undefined;
+    }
+    const canonical = (part: string, i: number): string => {
+      if (i === 0) return part.toLowerCase();
+      if (part.length === 2) return part.toUpperCase();
+      if (part.length === 4 && /^[A-Za-z]+$/.test(part)) return part[0].toUpperCase() + part.slice(1).toLowerCase();
+      return part;
+    };
+    return raw.split('-').map(canonical).join('-');
   }
 
   /** A set of DTMF keys (`finishOnKey`); `single` allows at most one key. Empty string means none. */

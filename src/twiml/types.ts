@@ -40,7 +40,10 @@ export interface TwimlHost {
    * document while that runs, so relative URLs and default actions there resolve against the wait document.
    */
   documentUrl: string;
-  /** Resolve a relative URL against `documentUrl` (RFC 3986). */
+  /**
+   * Resolve a relative URL against `documentUrl` (RFC 3986). A reference that can't be resolved comes back as
+   * written, so the request made with it fails visibly in the session (debug record, `_` child).
+   */
   resolveUrl(ref: string): string;
   /** The URL policy's verdict on a URL Pivot is about to fetch or hand to the media layer; a message when denied. */
   checkUrl(url: string): Promise<string | undefined>;

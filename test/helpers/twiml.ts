@@ -3,6 +3,7 @@
 import { QueueManager } from '../../src/call/queues.js';
 import { ScriptedCall, type ScriptedCallInit } from '../../src/call/scripted.js';
 import type { Endpoint, RecordingFile } from '../../src/call/types.js';
+import { resolveReference } from '../../src/pivot/session.js';
 import { TwimlInterpreter } from '../../src/twiml/interpreter.js';
 import type {
   CompiledVerb,
@@ -46,7 +47,7 @@ export class FakeHost implements TwimlHost {
   }
 
   resolveUrl(ref: string): string {
-    return new URL(ref, this.documentUrl).toString();
+    return resolveReference(ref, this.documentUrl);
   }
 
   async checkUrl(url: string): Promise<string | undefined> {

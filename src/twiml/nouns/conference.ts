@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import type { MediaSource } from '../../call/types.js';
 import type { HttpMethod } from '../types.js';
 import type { NounResult, RecordingCallbackSpec, SessionNoun, StatusCallbackSpec } from './index.js';
-import { ignoreAttributes, readEvents, readRecordingCallback, resolve, rfc2822 } from './index.js';
+import { ignoreAttributes, readEvents, readRecordingCallback, rfc2822 } from './index.js';
 
 export type ConferenceEvent =
   'start' | 'end' | 'join' | 'leave' | 'mute' | 'hold' | 'modify' | 'speaker' | 'announcement';
@@ -156,10 +156,10 @@ export const conference: SessionNoun<ConferenceNounOptions> = {
     const room = `${host.accountId}:${o.name}`;
     let waitMusic: MediaSource | undefined;
     if (o.waitUrl === '') waitMusic = { kind: 'silence', ms: 1000 };
-    else if (o.waitUrl && o.waitIsAudio) waitMusic = { kind: 'url', url: resolve(host, o.waitUrl) };
+    else if (o.waitUrl && o.waitIsAudio) waitMusic = { kind: 'url', url: host.resolveUrl(o.waitUrl) };
 
     const cb = o.statusCallback;
-    const cbUrl = cb ? resolve(host, cb.url) : undefined;
+    const cbUrl = cb ? host.resolveUrl(cb.url) : undefined;
     let conferenceSid: string | undefined;
     const onEvent = (ev: { type: 'join' | 'leave' | 'start' | 'end'; room: string; participants: number }): void => {
       const inst = instance(room);

@@ -7,7 +7,7 @@
 
 import type { BackgroundRecordingOptions, DialStatus, Endpoint, RecordingFile } from '../../call/types.js';
 import type { AttributeReader } from '../attributes.js';
-import type { HttpMethod, TwimlHost, VerbContext } from '../types.js';
+import type { HttpMethod, VerbContext } from '../types.js';
 import type { XmlElement } from '../xml.js';
 import { client } from './client.js';
 import { conference } from './conference.js';
@@ -234,13 +234,4 @@ export function rfc2822(ms: number = Date.now()): string {
     `${DAYS[d.getUTCDay()]}, ${two(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ` +
     `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0000`
   );
-}
-
-/** Resolve a URL from the document; an unresolvable one is passed on as written (the request then fails visibly). */
-export function resolve(host: TwimlHost, ref: string): string {
-  try {
-    return host.resolveUrl(ref);
-  } catch {
-    return ref;
-  }
 }

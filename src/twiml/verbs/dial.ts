@@ -21,7 +21,6 @@ import {
   normalizeNumber,
   nounFor,
   readRecordingCallback,
-  resolve,
   rfc2822,
   seconds,
   type DialSettings,
@@ -240,7 +239,7 @@ export const dial: TwimlVerb<DialVerbOptions> = {
     Object.assign(params, await recordingParams(o, result, ctx));
     host.trace('Dial', { ...params, ...(o.action ? { action: o.action } : {}) });
 
-    if (o.action) return { kind: 'request', url: resolve(host, o.action), method: o.method, params };
+    if (o.action) return { kind: 'request', url: host.resolveUrl(o.action), method: o.method, params };
     if (call.state === 'ended') return { kind: 'end' };
     if (!result.bridged && !o.continueOnFail) {
       await call.hangup('NORMAL_CLEARING');
@@ -271,7 +270,7 @@ async function dialLegs(o: DialVerbOptions, settings: DialSettings, ctx: VerbCon
     const seq = sequence.get(ev.legId) ?? 0;
     sequence.set(ev.legId, seq + 1);
     const status = legStatus(ev);
-    host.callback(resolve(host, cb.url), cb.method, {
+    host.callback(host.resolveUrl(cb.url), cb.method, {
       AccountSid: host.accountId,
       ApiVersion: '2010-04-01',
       CallSid: ev.legId,
@@ -343,7 +342,7 @@ async function recordingParams(
   if (!result.recording) {
     const wanted = o.record !== 'do-not-record' || result.recordingStatusCallback;
     if (wanted && cb?.events.includes('absent')) {
-      host.callback(resolve(host, cb.url), cb.method, { ...base, RecordingStatus: 'absent' });
+      host.callback(host.resolveUrl(cb.url), cb.method, { ...base, RecordingStatus: 'absent' });
     }
     return {};
   }
@@ -351,7 +350,7 @@ async function recordingParams(
   const saved = await host.saveRecording(file);
   const params = { RecordingUrl: saved.url, RecordingSid: saved.sid, RecordingDuration: seconds(file.durationMs) };
   if (cb?.events.includes('completed')) {
-    host.callback(resolve(host, cb.url), cb.method, {
+    host.callback(host.resolveUrl(cb.url), cb.method, {
       ...base,
       ...params,
       RecordingStatus: 'completed',

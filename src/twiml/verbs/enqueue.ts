@@ -12,7 +12,7 @@
 // sent when the caller hung up); without: the next verb, unless the caller is gone.
 
 import { MAX_QUEUE_NAME_LENGTH, MAX_QUEUE_SIZE_LIMIT, queueSid, type QueueEntry } from '../../call/queues.js';
-import { resolve, seconds } from '../nouns/index.js';
+import { seconds } from '../nouns/index.js';
 import type { CompiledVerb, HttpMethod, TwimlVerb, VerbContext } from '../types.js';
 
 export type QueueResult = 'bridged' | 'queue-full' | 'leave' | 'hangup' | 'error' | 'system-error';
@@ -84,7 +84,7 @@ export const enqueue: TwimlVerb<EnqueueOptions> = {
 
     const params = { QueueResult: result, QueueSid: queueSid(host.accountId, o.name), QueueTime: seconds(queueTimeMs) };
     host.trace('Enqueue', { queue: o.name, ...params });
-    if (o.action) return { kind: 'request', url: resolve(host, o.action), method: o.method, params };
+    if (o.action) return { kind: 'request', url: host.resolveUrl(o.action), method: o.method, params };
     return call.state === 'ended' ? { kind: 'end' } : { kind: 'next' };
   },
 };
@@ -99,7 +99,7 @@ async function waitInQueue(o: EnqueueOptions, entry: QueueEntry, ctx: VerbContex
   const queues = host.queues;
   const signal = entry.taken;
   let next: { url: string; method: HttpMethod; params?: Record<string, unknown> } | undefined = o.waitUrl
-    ? { url: resolve(host, o.waitUrl), method: o.waitUrlMethod }
+    ? { url: host.resolveUrl(o.waitUrl), method: o.waitUrlMethod }
     : undefined;
 
   for (;;) {

@@ -9,8 +9,7 @@
 import { ALL_DTMF, type Call, type CollectOptions, type CollectResult, type SpeechOptions } from '../../call/types.js';
 import type { CompiledVerb, HttpMethod, TwimlVerb, VerbContext, VerbOutcome } from '../types.js';
 import { play } from './play.js';
-import { resolveAction } from './redirect.js';
-import { readLanguage, say } from './say.js';
+import { say } from './say.js';
 
 export interface GatherOptions {
   /** Undefined: the current document URL. */
@@ -66,7 +65,7 @@ export const gather: TwimlVerb<GatherOptions> = {
       }
     }
 
-    const language = readLanguage(p, 13512);
+    const language = p.language(13512);
     const hints = p
       .string('hints')
       ?.split(',')
@@ -184,7 +183,7 @@ export const gather: TwimlVerb<GatherOptions> = {
       return { kind: 'next' };
     }
 
-    const url = o.action ? resolveAction(host, o.action) : host.documentUrl;
+    const url = o.action ? host.resolveUrl(o.action) : host.documentUrl;
     if (result.speech) {
       const params: Record<string, unknown> = {
         SpeechResult: result.speech.text,

@@ -7,7 +7,6 @@
 import { mediaReference } from '../../call/media-source.js';
 import type { MediaSource } from '../../call/types.js';
 import type { TwimlHost, TwimlVerb } from '../types.js';
-import { readLoop } from './say.js';
 
 export interface PlayOptions {
   /** The body as written (URL or Kazoo media reference); undefined when only `digits` is given. */
@@ -46,7 +45,7 @@ export async function resolveMedia(ref: string, host: TwimlHost): Promise<Resolv
 export const play: TwimlVerb<PlayOptions> = {
   name: 'Play',
   parse(el, p) {
-    const loop = readLoop(p, 13410);
+    const loop = p.loop(13410);
     const terminators = p.keys('terminators', '', { code: 12200 });
     const rawDigits = p.string('digits')?.trim();
     let digits: string | undefined;

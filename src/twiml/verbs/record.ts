@@ -8,7 +8,6 @@
 
 import type { RecordResult } from '../../call/types.js';
 import type { HttpMethod, TwimlVerb } from '../types.js';
-import { resolveAction } from './redirect.js';
 
 export const MAX_RECORD_S = 14400;
 
@@ -86,7 +85,7 @@ export const record: TwimlVerb<RecordOptions> = {
   },
 
   async run(o, { call, host, signal }) {
-    const statusUrl = o.recordingStatusCallback ? resolveAction(host, o.recordingStatusCallback) : undefined;
+    const statusUrl = o.recordingStatusCallback ? host.resolveUrl(o.recordingStatusCallback) : undefined;
     const status = (event: RecordingEvent, params: Record<string, unknown>): void => {
       if (!statusUrl || !o.recordingStatusCallbackEvent.includes(event)) return;
       host.callback(statusUrl, o.recordingStatusCallbackMethod, {
@@ -132,7 +131,7 @@ export const record: TwimlVerb<RecordOptions> = {
     let saved: { url: string; sid: string } | undefined;
     let uploadUrl: string | undefined;
     if (o.recordingUrl) {
-      uploadUrl = resolveAction(host, o.recordingUrl);
+      uploadUrl = host.resolveUrl(o.recordingUrl);
       const denied = await host.checkUrl(uploadUrl);
       if (denied) {
         warn(11200, `<Record recordingUrl> not used: ${denied}; the recording is kept on Pivot`);
@@ -164,7 +163,7 @@ export const record: TwimlVerb<RecordOptions> = {
       sid: saved.sid,
       ...(digits ? { digits } : {}),
     });
-    const url = o.action ? resolveAction(host, o.action) : host.documentUrl;
+    const url = o.action ? host.resolveUrl(o.action) : host.documentUrl;
     // Sent even when the caller hung up: the session makes the request and ignores the document it gets back.
     return {
       kind: 'request',

@@ -2,19 +2,8 @@
 // `method` (POST). Kazoo extra: nested <Variable key value/> set user variables first (Kazoo crashed on that path;
 // it works here). Redirect does not answer the call, so a redirected document may still <Reject> it.
 
-import type { TwimlHost, TwimlVerb } from '../types.js';
-import type { HttpMethod } from '../types.js';
+import type { HttpMethod, TwimlVerb } from '../types.js';
 import { readVariables, type Variable } from './set.js';
-
-/** Resolve a URL from the document; when it cannot be resolved it is passed on as written, and the request fails
- * visibly in the session (debug record, `_` child) instead of here. */
-export function resolveAction(host: TwimlHost, ref: string): string {
-  try {
-    return host.resolveUrl(ref);
-  } catch {
-    return ref;
-  }
-}
 
 export interface RedirectOptions {
   url: string;
@@ -34,7 +23,7 @@ export const redirect: TwimlVerb<RedirectOptions> = {
 
   async run(o, { host }) {
     for (const { key, value } of o.variables) host.setUserVar(key, value);
-    const url = resolveAction(host, o.url);
+    const url = host.resolveUrl(o.url);
     host.trace('Redirect', {
       url,
       method: o.method,

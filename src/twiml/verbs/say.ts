@@ -3,11 +3,9 @@
 // man/male/woman/female and six languages (`en-US` hung up the call); we accept any non-empty voice name (the TTS
 // layer maps it) and any well-formed language tag, and keep Kazoo's extras `engine` and `terminators`.
 
-import type { AttributeReader } from '../attributes.js';
 import type { TwimlVerb } from '../types.js';
 import type { XmlElement } from '../xml.js';
 
-export const MAX_LOOP = 1000;
 export const MAX_SAY_CHARS = 4096;
 
 /** SSML elements Twilio's helper library can nest in <Say> (plus Amazon's extensions). */
@@ -25,37 +23,6 @@ export interface SayOptions {
   terminators: string;
   /** Where the element is, for warnings raised while running. */
   at: { line: number; column: number };
-}
-
-/** `loop`: a whole number ≥ 0; 0 ("until hangup") and anything above 1000 become 1000, as on Twilio. */
-export function readLoop(p: AttributeReader, code: number): number {
-  const n = p.int('loop', 1, { min: 0, code });
-  if (n > MAX_LOOP) p.warn(code, `<${p.el.name} loop="${n}"> is capped at ${MAX_LOOP} iterations`);
-  return n === 0 || n > MAX_LOOP ? MAX_LOOP : n;
-}
-
-const LANGUAGE_TAG = /^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$/;
-
-/** A BCP-47 language tag (shape only), in canonical case: `en-gb` → `en-GB`. Undefined when absent. */
-export function readLanguage(p: AttributeReader, code: number): string | undefined {
-  const raw = p.string('language')?.trim();
-  if (raw === undefined || raw === '') return undefined;
-  if (!LANGUAGE_TAG.test(raw)) {
-    p.error(code, `<${p.el.name} language="${raw}"> is not a language tag such as en-US`);
-    return undefined;
-  }
-  return raw
-    .split('-')
-    .map((s, i) =>
-      i === 0
-        ? s.toLowerCase()
-        : s.length === 2
-          ? s.toUpperCase()
-          : s.length === 4 && /^[A-Za-z]+$/.test(s)
-            ? s[0].toUpperCase() + s.slice(1).toLowerCase()
-            : s,
-    )
-    .join('-');
 }
 
 /** SSML elements that separate words (a pause, a paragraph, a sentence). */
@@ -78,8 +45,8 @@ export const say: TwimlVerb<SayOptions> = {
     const rawVoice = p.string('voice');
     if (rawVoice !== undefined && rawVoice.trim() === '') p.error(13511, '<Say voice=""> needs a voice name');
     const voice = rawVoice?.trim() || 'man';
-    const language = readLanguage(p, 12200);
-    const loop = readLoop(p, 13510);
+    const language = p.language(12200);
+    const loop = p.loop(13510);
     const engine = p.string('engine')?.trim() || undefined;
     const terminators = p.keys('terminators', '', { code: 12200 });
 
