@@ -3,11 +3,14 @@
 
 import { mkdirSync } from 'node:fs';
 import Fastify from 'fastify';
-import { loadSettings, type PivotSettings } from '../config.js';
+import { ConfigError, loadSettings, type PivotSettings } from '../config.js';
+import { UrlPolicy } from '../pivot/http/index.js';
 import { openSqliteStore } from '../store/index.js';
 import { ensureMasterAccount } from './bootstrap.js';
 
 export async function startServer(settings: PivotSettings = loadSettings()) {
+  // Built first so a bad CIDR in the configuration stops the start with a clear message.
+  const policy = urlPolicy(settings);
   mkdirSync(settings.dataDir, { recursive: true });
   const store = await openSqliteStore({ dataDir: settings.dataDir });
   const boot = await ensureMasterAccount(store, settings);
@@ -19,9 +22,18 @@ export async function startServer(settings: PivotSettings = loadSettings()) {
     app,
     store,
     boot,
+    policy,
     async stop() {
       await app.close();
       await store.close();
     },
   };
+}
+
+export function urlPolicy(settings: PivotSettings): UrlPolicy {
+  try {
+    return new UrlPolicy({ deny: settings.urlDeny, allow: settings.urlAllow });
+  } catch (err) {
+    throw new ConfigError(`PIVOT_URL_DENY / PIVOT_URL_ALLOW: ${(err as Error).message}`);
+  }
 }
