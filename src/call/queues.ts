@@ -50,8 +50,8 @@ class Queue {
 /** One caller in a queue. */
 export class QueueEntry {
   private status: QueueEntryState = 'waiting';
-  private readonly takenCtl = new AbortController();
-  private readonly finishedCtl = new AbortController();
+  private takenCtl = new AbortController();
+  private finishedCtl = new AbortController();
   /** The agent's call, once taken. */
   agent?: Call;
   takenAt?: number;
@@ -109,6 +109,20 @@ export class QueueEntry {
     this.takenAt = now;
     this.detach();
     this.takenCtl.abort();
+  }
+
+  /**
+   * @internal Back to waiting after a handover that never became a bridge (the agent was gone). The old
+   * `finished` fires so the caller's <Enqueue> notices, sees `waiting` and waits again.
+   */
+  markRequeued(): void {
+    const finished = this.finishedCtl;
+    this.status = 'waiting';
+    this.agent = undefined;
+    this.takenAt = undefined;
+    this.takenCtl = new AbortController();
+    this.finishedCtl = new AbortController();
+    finished.abort();
   }
 
   /** @internal */
@@ -224,6 +238,23 @@ export class QueueManager {
     q.watchers.push(w);
     this.handOver(q);
     return w;
+  }
+
+  /**
+   * Put a taken caller back at the head of its queue when the agent was gone before the bridge began, so the
+   * caller is not dropped. Returns false when the caller is gone too.
+   */
+  requeue(entry: QueueEntry): boolean {
+    if (entry.state !== 'taken' || entry.call.state === 'ended') return false;
+    const q = entry.queue;
+    entry.markRequeued();
+    q.entries.unshift(entry);
+    const onHangup = (): void => this.leave(entry);
+    entry.call.on('hangup', onHangup);
+    entry.detach = () => entry.call.off('hangup', onHangup);
+    this.queues.set(q.key, q);
+    this.handOver(q);
+    return true;
   }
 
   /** Remove a waiting caller (Leave, hangup, error). Does nothing once it was taken. */

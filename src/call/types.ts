@@ -36,7 +36,10 @@ export type HangupCause =
 
 export type ToneName = 'beep' | 'ringback' | 'busy' | 'congestion';
 
-/** What `play` can play. Fetching URLs and stored media is the implementation's job (through the URL policy). */
+/**
+ * What `play` can play. Fetching is the implementation's job: `url` through the URL policy (the fetcher is
+ * injected, so every connection and redirect is checked), `media` as a document of the call's own account.
+ */
 export type MediaSource =
   | { kind: 'media'; id: string }
   | { kind: 'file'; path: string }
@@ -105,7 +108,7 @@ export interface CollectResult {
 }
 
 export interface RecordOptions extends Interruptible {
-  /** Seconds of silence that end the recording; 0 disables. */
+  /** Milliseconds of silence that end the recording; 0 disables. */
   silenceTimeoutMs: number;
   maxLengthMs: number;
   beep?: boolean;
@@ -301,8 +304,9 @@ export interface Call {
   readonly dtmfBuffer: string;
   flushDtmf(): string;
 
+  /** Answer. An answer that fails (no ACK, transport error) ends the call (`state` becomes `ended`). */
   answer(): Promise<void>;
-  /** Signal ringing (180), or early media (183) while playing `media` before answer. */
+  /** Signal ringing (180), or early media (183: what is played before the answer reaches the caller). */
   ring(opts?: { earlyMedia?: boolean }): Promise<void>;
   play(source: MediaSource, opts?: PlayOptions): Promise<PlayResult>;
   say(text: string, opts?: SayOptions): Promise<PlayResult>;
@@ -313,7 +317,11 @@ export interface Call {
   startRecording(opts: BackgroundRecordingOptions): Promise<RecordingHandle>;
   dial(opts: DialOptions): Promise<DialResult>;
   conference(opts: ConferenceOptions): Promise<ConferenceResult>;
-  /** Connect this leg to another existing leg (queues) until one side ends. */
+  /**
+   * Connect this leg to another existing leg (queues) until one side ends. A primitive running on `other` when
+   * the bridge starts is ended with `aborted`; `other`'s driver waits (e.g. `wait(Infinity, {signal})`) until the
+   * bridge is over.
+   */
   bridgeWith(other: Call, opts?: BridgeOptions): Promise<BridgeResult>;
   sendDtmf(digits: string, opts?: { durationMs?: number }): Promise<void>;
   /** Refuse an unanswered call with a SIP status (486 busy, 603 decline, 503…). */

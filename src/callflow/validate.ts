@@ -36,7 +36,16 @@ export class FlowValidator {
   /** Validate a whole tree; returns a copy with schema defaults filled in. */
   validate(input: unknown, path = 'flow'): FlowValidation {
     const errors: FlowError[] = [];
-    const flow = this.node(structuredClone(input), path, errors, 0);
+    let copy: unknown;
+    try {
+      copy = structuredClone(input);
+    } catch {
+      return {
+        ok: false,
+        errors: [{ path, rule: 'maxDepth', message: `flow is nested deeper than ${MAX_DEPTH} levels` }],
+      };
+    }
+    const flow = this.node(copy, path, errors, 0);
     return errors.length || !flow ? { ok: false, errors } : { ok: true, flow };
   }
 

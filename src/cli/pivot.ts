@@ -21,8 +21,13 @@ async function main(argv: string[]): Promise<number> {
     }
     const stop = async (signal: string): Promise<void> => {
       console.log(`${signal}: stopping`);
-      await server.stop();
-      process.exit(0);
+      try {
+        await server.stop();
+        process.exit(0);
+      } catch (err) {
+        console.error('stop failed:', err);
+        process.exit(1);
+      }
     };
     process.once('SIGINT', () => void stop('SIGINT'));
     process.once('SIGTERM', () => void stop('SIGTERM'));

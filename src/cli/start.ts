@@ -17,7 +17,13 @@ export async function startServer(settings: PivotSettings = loadSettings()) {
   const app = Fastify({ logger: { level: settings.logLevel } });
   const components = { http: 'up', store: 'up', sip: 'not yet available', media: 'not yet available' };
   app.get('/health', async () => ({ status: 'ok', components }));
-  await app.listen({ port: settings.httpPort, host: settings.bind });
+  try {
+    await app.listen({ port: settings.httpPort, host: settings.bind });
+  } catch (err) {
+    await app.close();
+    await store.close();
+    throw err;
+  }
   return {
     app,
     store,

@@ -18,7 +18,9 @@ export function callStatus(call: Call): string {
     case 'bridged':
       return 'in-progress';
     case 'ended':
-      return call.answeredAt === undefined && call.hangupCause === 'NORMAL_CLEARING'
+      // A caller who hangs up before the answer (a SIP CANCEL) canceled the call.
+      return call.answeredAt === undefined &&
+        (call.hangupCause === 'NORMAL_CLEARING' || call.hangupCause === 'ORIGINATOR_CANCEL')
         ? 'canceled'
         : statusFromCause(call.hangupCause);
   }

@@ -4,16 +4,18 @@
 // back to the callflow executor. Any failure to get a usable document ends the session as `failed`, so the
 // pivot node's `_` child runs at once (DESIGN §2), and leaves a debug record that says exactly what was wrong.
 
-import { readFile } from 'node:fs/promises';
 import type { QueueManager } from '../call/queues.js';
+import { keepRecording, uploadTarget } from '../call/recordings.js';
 import type { Call, Endpoint, RecordingFile } from '../call/types.js';
-import type { FlowNode, Logger, PivotConfig, PivotOutcome } from '../callflow/types.js';
+import { callerIdentity, deviceToEndpoints, userEndpoints } from '../callflow/modules/_endpoints.js';
+import type { FlowNode, HttpService, Logger, PivotConfig, PivotOutcome } from '../callflow/types.js';
 import { flowValidator, type FlowError, type FlowValidator } from '../callflow/validate.js';
 import type { PivotDebugRecord, Store } from '../store/types.js';
 import { TwimlInterpreter } from '../twiml/interpreter.js';
-import type { CompiledVerb, HttpMethod, TwimlError, TwimlHost, VerbContext } from '../twiml/types.js';
+import type { CompiledVerb, HttpMethod, TwimlError, TwimlHost, VerbContext, VerbOutcome } from '../twiml/types.js';
 import { DebugRecorder, type DebugError } from './debug.js';
-import { httpExchange, parseDocument, sendCallback, sendWebhook, type UrlPolicy } from './http/index.js';
+import { createHttpService } from './http-service.js';
+import { parseDocument, sendCallback, sendWebhook, type UrlPolicy } from './http/index.js';
 import { requestParams } from './params.js';
 
 export interface PivotDeps {
@@ -23,6 +25,10 @@ export interface PivotDeps {
   log: Logger;
   /** Base URL where this server is reachable, for the recording URLs apps are given. */
   publicUrl: string;
+  /** Folder recordings are kept in. */
+  dataDir: string;
+  /** Uploads of recordings (default: through `policy`). */
+  http?: HttpService;
   interpreter?: TwimlInterpreter;
   validator?: FlowValidator;
   /** Every debug record as it is stored (Live Debug). */
@@ -45,6 +51,10 @@ export function kazooErrors(errors: FlowError[]): Record<string, Record<string, 
 
 const defaultInterpreter = new TwimlInterpreter();
 
+/** More requests than this within the window means a loop, not a conversation. */
+const LOOP_REQUESTS = 100;
+const LOOP_WINDOW_MS = 10_000;
+
 export class PivotSession implements TwimlHost {
   readonly accountId: string;
   documentUrl: string;
@@ -54,6 +64,8 @@ export class PivotSession implements TwimlHost {
   private readonly interpreter: TwimlInterpreter;
   private readonly validator: FlowValidator;
   private signingKey?: string;
+  /** Times of the recent requests (loop detection). */
+  private readonly recent: number[] = [];
   /** Debug writes are chained so records keep their order. */
   private writes: Promise<void> = Promise.resolve();
 
@@ -87,7 +99,8 @@ export class PivotSession implements TwimlHost {
       if (fetched.kind === 'kazoo') return { kind: 'flow', flow: fetched.flow };
 
       this.documentUrl = fetched.url;
-      const outcome = await this.interpreter.run(fetched.program, this.context());
+      const outcome = await this.execute(fetched.program);
+      if (!outcome) return { kind: 'done' };
       this.note('document', { outcome: outcome.kind, ...(outcome.kind === 'request' ? { url: outcome.url } : {}) });
       if (outcome.kind === 'request') {
         target = { url: outcome.url, method: outcome.method, params: outcome.params ?? {} };
@@ -104,6 +117,22 @@ export class PivotSession implements TwimlHost {
     }
   }
 
+  /**
+   * Run a checked document. A verb that throws (a store failure, a bug) ends the call with a debug record (12400)
+   * instead of escaping to the callflow, where the `_` child would play after half a document had run.
+   */
+  private async execute(program: CompiledVerb[]): Promise<VerbOutcome | undefined> {
+    try {
+      return await this.interpreter.run(program, this.context());
+    } catch (err) {
+      const message = `internal error while running the document: ${err instanceof Error ? err.message : String(err)}`;
+      this.deps.log.error({ call_id: this.call.id, iteration: this.iteration, err: String(err) }, message);
+      await this.record(() => this.debug.error(this.iteration, { code: 12400, message, type: 'runtime' }));
+      if (!ended(this.call)) await this.call.hangup('NORMAL_TEMPORARY_FAILURE');
+      return undefined;
+    }
+  }
+
   private context(signal?: AbortSignal): VerbContext {
     return {
       host: this,
@@ -116,6 +145,12 @@ export class PivotSession implements TwimlHost {
   /** One request of the session: send, check and parse the answer, record it. */
   private async request(url: string, method: HttpMethod, action: Record<string, unknown>): Promise<Fetched> {
     const iteration = ++this.iteration;
+    if (this.requestLoop()) {
+      const message = `request loop: more than ${LOOP_REQUESTS} requests within ${LOOP_WINDOW_MS / 1000} s (a <Redirect> to itself?)`;
+      this.deps.log.warn({ call_id: this.call.id, iteration, url }, message);
+      await this.record(() => this.debug.error(iteration, { code: 11200, message, type: 'http' }));
+      return { ok: false, error: { code: 11200, message, level: 'error' } };
+    }
     const params = requestParams(this.config.req_format, this.call, action, this.userVars);
     // Digits collected before a request are sent with it only (spec §3.3 consumption rule).
     this.call.dtmfCollections.clear();
@@ -150,37 +185,54 @@ export class PivotSession implements TwimlHost {
       const type = e.kind === 'timeout' || e.kind === 'policy' || e.kind === 'dns' ? e.kind : 'http';
       return fail({ code: e.code, message: e.message, type });
     }
-    const doc = parseDocument(x.response);
-    if (doc.kind === 'error') {
-      const type =
-        doc.code === 12100 && doc.message.startsWith('invalid JSON') ? 'json' : doc.code === 11770 ? 'http' : 'xml';
-      return fail({ code: doc.code, message: doc.message, line: doc.line, column: doc.column, type });
-    }
-    if (doc.kind === 'kazoo') {
-      const checked = this.validator.validate(doc.flow);
-      if (!checked.ok) {
-        const first = checked.errors[0];
+    try {
+      const doc = parseDocument(x.response);
+      if (doc.kind === 'error') {
+        const type =
+          doc.code === 12100 && doc.message.startsWith('invalid JSON') ? 'json' : doc.code === 11770 ? 'http' : 'xml';
+        return fail({ code: doc.code, message: doc.message, line: doc.line, column: doc.column, type });
+      }
+      if (doc.kind === 'kazoo') {
+        const checked = this.validator.validate(doc.flow);
+        if (!checked.ok) {
+          const first = checked.errors[0];
+          return fail(
+            { code: 12200, message: `invalid callflow: ${first.path} ${first.message}`, type: 'schema' },
+            { schema_errors: kazooErrors(checked.errors) },
+          );
+        }
+        await this.record(() => this.debug.exchange(iteration, x, false));
+        return { ok: true, kind: 'kazoo', flow: checked.flow, url };
+      }
+      const compiled = this.interpreter.compile(doc.root);
+      if (compiled.errors.length) {
+        const first = compiled.errors[0];
         return fail(
-          { code: 12200, message: `invalid callflow: ${first.path} ${first.message}`, type: 'schema' },
-          { schema_errors: kazooErrors(checked.errors) },
+          { code: first.code, message: first.message, line: first.line, column: first.column, type: 'twiml' },
+          { twiml_errors: compiled.errors },
         );
       }
       await this.record(() => this.debug.exchange(iteration, x, false));
-      return { ok: true, kind: 'kazoo', flow: checked.flow, url };
+      for (const w of compiled.warnings) this.warn(w);
+      // RFC 3986 §5.1.3: after HTTP redirects, the URL finally retrieved is the base for relative URLs.
+      const base = x.request.redirects.length ? stripAddedQuery(x.request.url, method) : url;
+      return { ok: true, kind: 'twiml', program: compiled.program, url: base };
+    } catch (err) {
+      // A response that breaks a parser or validator in an unexpected way (say, absurd nesting) is a bad document.
+      return fail({
+        code: 12100,
+        message: `unusable response: ${err instanceof Error ? err.message : String(err)}`,
+        type: 'xml',
+      });
     }
-    const compiled = this.interpreter.compile(doc.root);
-    if (compiled.errors.length) {
-      const first = compiled.errors[0];
-      return fail(
-        { code: first.code, message: first.message, line: first.line, column: first.column, type: 'twiml' },
-        { twiml_errors: compiled.errors },
-      );
-    }
-    await this.record(() => this.debug.exchange(iteration, x, false));
-    for (const w of compiled.warnings) this.warn(w);
-    // RFC 3986 §5.1.3: after HTTP redirects, the URL finally retrieved is the base for relative URLs.
-    const base = x.request.redirects.length ? stripAddedQuery(x.request.url, method) : url;
-    return { ok: true, kind: 'twiml', program: compiled.program, url: base };
+  }
+
+  /** True when this session has made too many requests too fast: a document that redirects to itself. */
+  private requestLoop(): boolean {
+    const now = Date.now();
+    this.recent.push(now);
+    while (this.recent.length && this.recent[0] < now - LOOP_WINDOW_MS) this.recent.shift();
+    return this.recent.length > LOOP_REQUESTS;
   }
 
   private record(write: () => Promise<void>): Promise<void> {
@@ -227,38 +279,24 @@ export class PivotSession implements TwimlHost {
   }
 
   async saveRecording(file: RecordingFile, opts: { uploadUrl?: string } = {}): Promise<{ url: string; sid: string }> {
-    const row = await this.deps.store.recordings.add(this.accountId, {
-      call_id: this.call.id,
-      path: file.path,
-      content_type: file.contentType,
-      duration_ms: file.durationMs,
-      size_bytes: file.sizeBytes,
-      source: 'twiml',
-    });
+    const row = await keepRecording(this.deps, this.call, file, { source: 'twiml' });
     const sid = `RE${row.id}`;
-    if (!opts.uploadUrl) {
-      return { url: `${this.deps.publicUrl}/2010-04-01/Accounts/${this.accountId}/Recordings/${sid}`, sid };
-    }
-    // Kazoo's naming: <url>/call_recording_<call id>.<ext>, unless the URL already names a file.
+    const local = `${this.deps.publicUrl}/2010-04-01/Accounts/${this.accountId}/Recordings/${sid}`;
+    if (!opts.uploadUrl) return { url: local, sid };
+    // Kazoo's `recordingUrl`: PUT <url>/call_recording_<call id>.<ext>, unless the URL already names a file.
     const ext = file.contentType === 'audio/mpeg' ? 'mp3' : 'wav';
-    const base = opts.uploadUrl;
-    const url = /\.[a-z0-9]{2,4}$/i.test(new URL(base).pathname)
-      ? base
-      : `${base.replace(/\/$/, '')}/call_recording_${encodeURIComponent(this.call.id)}.${ext}`;
-    const x = await httpExchange(
-      {
-        url,
-        method: 'PUT',
-        headers: { 'Content-Type': file.contentType },
-        body: await readFile(file.path),
-        timeoutMs: this.deps.callbackTimeoutMs ?? 10_000,
-        isSuccess: (s) => s >= 200 && s < 300,
-        requireBody: false,
-      },
-      { policy: this.deps.policy },
-    );
-    if (x.error)
-      this.warn({ code: x.error.code, message: `recording upload failed: ${x.error.message}`, level: 'warning' });
+    const url = uploadTarget(opts.uploadUrl, `call_recording_${this.call.id}.${ext}`);
+    const http = this.deps.http ?? createHttpService(this.deps.policy, this.deps.callbackTimeoutMs ?? 10_000);
+    const res = await http.upload(url, 'put', { ...file, path: row.path });
+    if (res.error) {
+      // The app is told where the recording really is.
+      this.warn({
+        code: 11200,
+        message: `recording upload to ${url} failed (${res.error}); kept at ${local}`,
+        level: 'warning',
+      });
+      return { url: local, sid };
+    }
     return { url, sid };
   }
 
@@ -278,21 +316,25 @@ export class PivotSession implements TwimlHost {
   async resolveClient(identity: string): Promise<Endpoint[]> {
     const { devices, users } = this.deps.store;
     const device = await devices.findBySipUsername(this.accountId, identity);
-    if (device) return device.enabled === false ? [] : [{ type: 'device', deviceId: device.id, name: device.name }];
+    if (device) return this.resolveDevice(device.id);
     const user = await users.findByUsername(this.accountId, identity);
     return user ? this.resolveUser(user.id) : [];
   }
 
+  /** The same rules as the callflow's user and device modules (disabled, do-not-disturb, call forwarding). */
   async resolveUser(userId: string): Promise<Endpoint[]> {
-    const devices = await this.deps.store.devices.listByOwner(this.accountId, userId);
-    return devices
-      .filter((d) => d.enabled !== false)
-      .map((d): Endpoint => ({ type: 'device', deviceId: d.id, name: d.name }));
+    const ctx = this.endpointContext();
+    return (await userEndpoints(ctx, userId, await callerIdentity(ctx), { source: 'user' })).endpoints;
   }
 
   async resolveDevice(deviceId: string): Promise<Endpoint[]> {
-    const d = await this.deps.store.devices.get(this.accountId, deviceId);
-    return d && d.enabled !== false ? [{ type: 'device', deviceId: d.id, name: d.name }] : [];
+    const ctx = this.endpointContext();
+    const device = await this.deps.store.devices.get(this.accountId, deviceId);
+    return device ? deviceToEndpoints(device, await callerIdentity(ctx), { source: 'device' }).endpoints : [];
+  }
+
+  private endpointContext() {
+    return { call: this.call, services: { store: this.deps.store }, log: this.deps.log };
   }
 
   async fetchTwiml(url: string, method: HttpMethod, params: Record<string, unknown>) {

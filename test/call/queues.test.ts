@@ -178,3 +178,30 @@ test('watch on a queue that already has a caller hands it over at once', () => {
   assert.equal(w.signal.aborted, true);
   assert.equal(w.entry, a);
 });
+
+test('requeue: a caller handed to an agent who is already gone goes back to the head of the queue', async () => {
+  const { q, call } = setup();
+  const first = entry(q.enqueue('acc1', 'support', call('a')));
+  const second = entry(q.enqueue('acc1', 'support', call('b')));
+  const gone = call('agent');
+  const taken = q.take('acc1', 'support', gone)!;
+  assert.equal(taken, first);
+  const oldFinished = first.finished;
+  await gone.hangup();
+  assert.equal(q.requeue(first), true);
+  assert.equal(oldFinished.aborted, true, "the caller's Enqueue is woken");
+  assert.equal(first.state, 'waiting');
+  assert.equal(first.taken.aborted, false, 'a fresh taken signal');
+  assert.deepEqual(
+    q.waiting('acc1', 'support').map((e) => e.call.id),
+    ['a', 'b'],
+  );
+  assert.equal(q.take('acc1', 'support', call('agent2')), first);
+  assert.equal(second.position, 1);
+  const hungUp = call('c');
+  const third = entry(q.enqueue('acc1', 'support', hungUp));
+  q.take('acc1', 'support', call('agent3'));
+  q.take('acc1', 'support', call('agent4'));
+  await hungUp.hangup();
+  assert.equal(q.requeue(third), false, 'a caller who is gone too is not requeued');
+});

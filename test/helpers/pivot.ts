@@ -10,10 +10,11 @@ import twilio from 'twilio';
 import { QueueManager } from '../../src/call/queues.js';
 import { ScriptedCall, type ScriptedCallInit } from '../../src/call/scripted.js';
 import { CallflowExecutor, type StepRecord } from '../../src/callflow/executor.js';
-import { recordingsSettled } from '../../src/callflow/modules/_recording.js';
+import { recordingsSettled } from '../../src/call/recordings.js';
 import type { CallflowServices, FlowNode } from '../../src/callflow/types.js';
 import { UrlPolicy, type UrlPolicyOptions } from '../../src/pivot/http/url-policy.js';
-import { createHttpService, createPivotService } from '../../src/pivot/service.js';
+import { createHttpService } from '../../src/pivot/http-service.js';
+import { createPivotService } from '../../src/pivot/service.js';
 import { openSqliteStore } from '../../src/store/index.js';
 import type { PivotCallSummary, PivotDebugRecord, Store } from '../../src/store/types.js';
 import { memoryLogger } from './callflow.js';
@@ -62,12 +63,14 @@ export async function pivotHarness(opts: PivotHarnessOptions = {}): Promise<Pivo
   const policy = new UrlPolicy(opts.policy);
   const queues = new QueueManager(() => Date.now());
   const live: PivotDebugRecord[] = [];
+  const dataDir = mkdtempSync(join(tmpdir(), 'pivot-session-test-'));
   const pivot = createPivotService({
     store,
     policy,
     queues,
     log,
     publicUrl: PUBLIC_URL,
+    dataDir,
     onDebug: (r) => live.push(r),
     ...(opts.callbackTimeoutMs ? { callbackTimeoutMs: opts.callbackTimeoutMs } : {}),
   });
@@ -77,7 +80,7 @@ export async function pivotHarness(opts: PivotHarnessOptions = {}): Promise<Pivo
     http: createHttpService(policy),
     log,
     now: () => Date.now(),
-    dataDir: mkdtempSync(join(tmpdir(), 'pivot-session-test-')),
+    dataDir,
   };
   const steps: StepRecord[] = [];
   const executor = new CallflowExecutor(services, { onStep: (_c, s) => steps.push(s) });

@@ -3,6 +3,7 @@
 // dial them through `call.dial`, and map the result onto the executor's failure keys with `bridgeOutcome`.
 
 import { mediaReference } from '../../call/media-source.js';
+import { safeHeaders } from '../../call/sip-headers.js';
 import {
   causeFromSipCode,
   type CallerId,
@@ -13,7 +14,7 @@ import {
   type HangupCause,
 } from '../../call/types.js';
 import type { DeviceDoc } from '../../store/types.js';
-import { next, stop, type ModuleContext, type ModuleOutcome } from '../types.js';
+import { next, stop, type CallflowServices, type ModuleContext, type ModuleOutcome } from '../types.js';
 
 /** Kazoo's ?DEFAULT_TIMEOUT_S: ring time when the callflow gives none (or 0). */
 export const DEFAULT_RING_TIMEOUT_S = 20;
@@ -21,7 +22,9 @@ export const DEFAULT_RING_TIMEOUT_S = 20;
 /** What suppress_clid presents to the callee. */
 export const ANONYMOUS: CallerId = { name: 'Anonymous', number: 'anonymous' };
 
-type Ctx = Pick<ModuleContext, 'call' | 'services' | 'log'>;
+/** What endpoint building needs: the call, the store and a logger (the Pivot session uses it too). */
+export type EndpointContext = Pick<ModuleContext, 'call' | 'log'> & { services: Pick<CallflowServices, 'store'> };
+type Ctx = EndpointContext;
 
 // ---- small readers for open (Kazoo) documents ---------------------------------------------------------------
 
@@ -98,7 +101,8 @@ export async function configuredCallerId(
 
 /**
  * `custom_sip_headers`: a flat object of header → value, or Kazoo's `{in, out}` form (only `out`, towards the
- * endpoint, applies to a dial). Non-string values are stringified; objects are ignored.
+ * endpoint, applies to a dial). Non-string values are stringified; objects are ignored, and so are headers that
+ * are not safe to send (reserved names, line breaks in values — see src/call/sip-headers.ts).
  */
 export function customHeaders(value: unknown): Record<string, string> {
   const o = obj(value);
@@ -109,7 +113,7 @@ export function customHeaders(value: unknown): Record<string, string> {
     if (typeof v === 'string') headers[k] = v;
     else if (typeof v === 'number' || typeof v === 'boolean') headers[k] = String(v);
   }
-  return headers;
+  return safeHeaders(headers).headers;
 }
 
 export const customSipHeadersSchema = {

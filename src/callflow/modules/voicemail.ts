@@ -1,10 +1,10 @@
 // Voicemail (cf_voicemail, simplified): `compose` leaves a message in a box, `check` logs in to a box and walks
 // through its messages. Prompts are spoken text for now (a media pack is a later issue).
 
-import { copyFile, mkdir, rename, unlink } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { mediaReference } from '../../call/media-source.js';
-import type { Call, RecordingFile } from '../../call/types.js';
+import { moveIntoDir } from '../../call/recordings.js';
+import type { Call } from '../../call/types.js';
 import type { VmboxDoc, VoicemailMessageDoc } from '../../store/types.js';
 import { next, stop, type CallflowModule, type ModuleContext, type ModuleOutcome } from '../types.js';
 import { callerIdentity, int, obj, str } from './_endpoints.js';
@@ -109,7 +109,7 @@ async function compose(ctx: Ctx): Promise<ModuleOutcome> {
     await call.say(PROMPTS.goodbye);
     return next();
   }
-  const path = await keepRecording(ctx, box, result.recording);
+  const path = await moveIntoDir(result.recording, join(services.dataDir, 'voicemail', call.accountId, box.id));
   const message = await services.store.voicemailMessages.add(call.accountId, {
     vmbox_id: box.id,
     folder: 'new',
@@ -146,19 +146,6 @@ async function playGreeting(call: Call, box: VmboxDoc): Promise<void> {
 }
 
 /** Move the recording under the data dir: `<dataDir>/voicemail/<account>/<box>/<recording id>.<ext>`. */
-async function keepRecording({ call, services }: Ctx, box: VmboxDoc, recording: RecordingFile): Promise<string> {
-  const dir = join(services.dataDir, 'voicemail', call.accountId, box.id);
-  await mkdir(dir, { recursive: true });
-  const target = join(dir, `${recording.id}${extname(recording.path) || '.wav'}`);
-  try {
-    await rename(recording.path, target);
-  } catch {
-    // Another file system (a temp dir on tmpfs): copy, then drop the original.
-    await copyFile(recording.path, target);
-    await unlink(recording.path).catch(() => undefined);
-  }
-  return target;
-}
 
 // ---- check -------------------------------------------------------------------------------------------------
 

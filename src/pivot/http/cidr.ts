@@ -88,6 +88,29 @@ export function isMappedIPv4(ip: IpBytes): boolean {
   return ip[10] === 0xff && ip[11] === 0xff;
 }
 
+/**
+ * The IPv4 address an IPv6 address carries inside it, when it is one of the translation forms that reach an
+ * IPv4 host: NAT64 (`64:ff9b::/96`), 6to4 (`2002::/16`, bytes 2-5) or IPv4-compatible (`::/96`). Returned in
+ * mapped form so the IPv4 rules apply to it.
+ */
+export function embeddedIPv4(ip: IpBytes): IpBytes | null {
+  const mapped = (a: number, b: number, c: number, d: number): IpBytes => {
+    const out = new Uint8Array(16);
+    out[10] = 0xff;
+    out[11] = 0xff;
+    out.set([a, b, c, d], 12);
+    return out;
+  };
+  const zeros = (from: number, to: number): boolean => ip.slice(from, to).every((b) => b === 0);
+  if (ip[0] === 0x00 && ip[1] === 0x64 && ip[2] === 0xff && ip[3] === 0x9b && zeros(4, 12)) {
+    return mapped(ip[12], ip[13], ip[14], ip[15]);
+  }
+  if (ip[0] === 0x20 && ip[1] === 0x02) return mapped(ip[2], ip[3], ip[4], ip[5]);
+  // IPv4-compatible, but not ::1 and :: (whose "IPv4 part" would be 0.0.0.x).
+  if (zeros(0, 12) && ip[12] !== 0) return mapped(ip[12], ip[13], ip[14], ip[15]);
+  return null;
+}
+
 /** Canonical text of an address: dotted quad for IPv4 (and IPv4-mapped), compressed hex for IPv6. */
 export function formatIp(ip: IpBytes): string {
   if (isMappedIPv4(ip)) return `${ip[12]}.${ip[13]}.${ip[14]}.${ip[15]}`;

@@ -9,7 +9,7 @@
  */
 
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { findCidr, isIpLiteral, parseCidr, parseIp, stripIpDecorations, type Cidr } from './cidr.js';
+import { embeddedIPv4, findCidr, isIpLiteral, parseCidr, parseIp, stripIpDecorations, type Cidr } from './cidr.js';
 
 /**
  * Denied unless an operator allows them: "this network" and the unspecified address (both reach the local host),
@@ -100,7 +100,10 @@ export class UrlPolicy {
     const ip = parseIp(address);
     if (!ip) return { code: 11200, kind: 'policy', message: `URL policy cannot check address ${address}` };
     if (findCidr(this.allow, ip)) return null;
-    const denied = findCidr(this.deny, ip);
+    // An IPv6 form that carries an IPv4 address (NAT64, 6to4) is judged by that address too.
+    const inner = embeddedIPv4(ip);
+    const denied =
+      findCidr(this.deny, ip) ?? (inner && !findCidr(this.allow, inner) ? findCidr(this.deny, inner) : undefined);
     if (!denied) return null;
     return {
       code: 11200,

@@ -48,7 +48,13 @@ export const queue: SessionNoun<QueueNounOptions> = {
         };
       }
     }
+    let requeued = false;
     try {
+      if (call.state === 'ended') {
+        // The agent left at the moment of the handover: the caller goes back to the head of the queue.
+        requeued = queues.requeue(entry);
+        return { status: 'canceled', bridged: false, durationMs: 0, params: { QueueSid: sid } };
+      }
       if (dial.answerOnBridge) await call.answer();
       const recorder = dial.record ? await call.startRecording(dial.record) : undefined;
       const bridge = await call.bridgeWith(entry.call, {
@@ -73,7 +79,7 @@ export const queue: SessionNoun<QueueNounOptions> = {
         params: { QueueSid: sid, QueueTime: seconds(entry.waitedMs(queues.now())) },
       };
     } finally {
-      entry.bridgeEnded();
+      if (!requeued) entry.bridgeEnded();
     }
   },
 };

@@ -4,6 +4,7 @@
 // 13252), and the header part stays under 1024 characters (13253). The newer `<Headers><Header name value/>`
 // children work too. A <Dial> with a <Sip> may not contain other nouns (checked by Dial).
 
+import { customHeaderProblem, unsafeValue } from '../../call/sip-headers.js';
 import type { AttributeReader } from '../attributes.js';
 import type { XmlElement } from '../xml.js';
 import type { LegNoun, StatusCallbackSpec } from './index.js';
@@ -34,6 +35,11 @@ function addHeader(
 ): void {
   if (!headerNameOk(name)) {
     p.error(13252, `<Sip> header "${name}" is not allowed: custom headers must start with X- (or be User-to-User)`, el);
+    return;
+  }
+  const problem = customHeaderProblem(name, value);
+  if (problem) {
+    p.error(13253, `<Sip> header: ${problem}`, el);
     return;
   }
   headers[name] = value;
@@ -82,6 +88,8 @@ export const sip: LegNoun<SipOptions> = {
     const username = p.string('username') || undefined;
     const password = p.string('password') || undefined;
     if (!!username !== !!password) p.error(13249, '<Sip> needs both username and password, or neither');
+    const unsafe = [uri, username ?? '', password ?? ''].map(unsafeValue).find(Boolean);
+    if (unsafe) p.error(13249, `<Sip> URI, username or password ${unsafe}`);
     const sendDigits = readSendDigits(p, 13242);
     readWhisper(p, 13241);
     const statusCallback = readStatusCallback(p, 13241);

@@ -72,12 +72,15 @@ export const enqueue: TwimlVerb<EnqueueOptions> = {
     } else {
       host.trace('Enqueue', { queue: o.name, sid: joined.queueSid, position: joined.position });
       try {
-        result = await waitInQueue(o, joined, ctx);
+        for (;;) {
+          result = await waitInQueue(o, joined, ctx);
+          if (result !== 'bridged') break;
+          if (!joined.finished.aborted) await call.wait(Infinity, { signal: joined.finished });
+          // Requeued: the agent was gone before the bridge began; wait for the next one.
+          if (stateOf(joined) !== 'waiting' || ended(call)) break;
+        }
       } finally {
         queues.leave(joined);
-      }
-      if (result === 'bridged' && !joined.finished.aborted) {
-        await call.wait(Infinity, { signal: joined.finished });
       }
       queueTimeMs = joined.waitedMs(queues.now());
     }

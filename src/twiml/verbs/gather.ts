@@ -192,8 +192,8 @@ export const gather: TwimlVerb<GatherOptions> = {
       if (result.digits) params.Digits = result.digits;
       return { kind: 'request', url, method: o.method, params };
     }
-    // Input: digits, or the finish key on its own (the caller chose to submit nothing).
-    if (result.digits || result.reason === 'terminator' || o.actionOnEmptyResult) {
+    // No digits (a timeout, or the finish key alone) goes on to the next verb unless actionOnEmptyResult.
+    if (result.digits || o.actionOnEmptyResult) {
       return {
         kind: 'request',
         url,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import { hangupAt, press } from '../../../src/call/scripted.js';
 import { flowValidator } from '../../../src/callflow/validate.js';
-import { recordingsSettled, uploadTarget } from '../../../src/callflow/modules/_recording.js';
+import { recordingsSettled, uploadTarget } from '../../../src/call/recordings.js';
 import { harness } from '../../helpers/callflow.js';
 import { chain, said, sayNode } from './_probe.js';
 

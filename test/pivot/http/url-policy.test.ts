@@ -188,3 +188,13 @@ test('policy.lookup: net.connect shapes, refuses denied answers', async () => {
     message: 'URL policy denies 10.1.1.1 (10.0.0.0/8)',
   });
 });
+
+test('IPv6 forms that carry a denied IPv4 address are denied (NAT64, 6to4, IPv4-compatible)', async () => {
+  const policy = new UrlPolicy();
+  for (const host of ['[64:ff9b::a9fe:a9fe]', '[2002:a9fe:a9fe::1]', '[::a9fe:a9fe]']) {
+    const r = await policy.check(`http://${host}/latest/meta-data/`);
+    assert.equal(r.ok, false, host);
+    if (!r.ok) assert.match(r.error.message, /169\.254\.0\.0\/16/);
+  }
+  assert.equal((await policy.check('http://[64:ff9b::808:808]/')).ok, true, 'NAT64 of a public address is fine');
+});

@@ -54,6 +54,12 @@ const ANSWERS: Record<string, AppResponse> = {
   '/to-private': twiml('<Redirect>http://10.255.255.1/next</Redirect>'),
   '/gather-slow': twiml('<Gather numDigits="1" action="/slow"><Say>Press a key</Say></Gather>'),
   '/gather': twiml('<Gather numDigits="1" action="/500"><Say>Press a key</Say></Gather>'),
+  '/loop': twiml('<Redirect method="GET">/loop</Redirect>'),
+  '/deep': {
+    contentType: 'application/json',
+    body: '{"module":"tts","data":{"text":"x"},"children":{"_":'.repeat(4000) + '{}' + '}}'.repeat(4000),
+  },
+  '/client': twiml('<Say>one</Say><Dial><Client>alice</Client></Dial><Say>two</Say>'),
 };
 
 before(async () => {
@@ -289,4 +295,38 @@ test('req_timeout_ms applies to every request of the session: a slow Gather acti
   );
   const [error] = await h.debugOf(call.id, 'error');
   assert.equal(error.error?.type, 'timeout');
+});
+
+test('a document that redirects to itself is stopped as a request loop (_ child, error record)', async () => {
+  const { error } = await fails(app.url('/loop'));
+  assert.equal(error.error.code, 11200);
+  assert.match(error.error.message, /request loop/);
+  assert.ok(app.requests.filter((r) => r.path === '/loop').length <= 101, 'no more than the loop limit is sent');
+});
+
+test('absurdly nested Kazoo JSON is a schema error, not a crash', async () => {
+  const { error } = await fails(app.url('/deep'));
+  assert.equal(error.error.type, 'schema');
+  assert.match(error.error.message, /nested deeper/);
+});
+
+test('a verb that throws ends the call with a 12400 record instead of escaping to the _ child', async () => {
+  const broken = await pivotHarness();
+  broken.store.users.findByUsername = async () => {
+    throw new Error('database is locked');
+  };
+  try {
+    const call = await broken.run(pivotNode({ voice_url: app.url('/client') }, ttsNode('fallback')));
+    assert.deepEqual(
+      call.entries('say').map((e) => e.text),
+      ['one'],
+      'neither the rest of the document nor the _ child ran',
+    );
+    assert.equal(call.state, 'ended');
+    const [error] = await broken.debugOf(call.id, 'error');
+    assert.equal(error.error?.code, 12400);
+    assert.match(String(error.error?.message), /database is locked/);
+  } finally {
+    await broken.close();
+  }
 });

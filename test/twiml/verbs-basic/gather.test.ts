@@ -69,11 +69,14 @@ test('Gather finishOnKey="" disables the finish key: # is a digit and the timeou
   assert.equal(call.entries('collect_done')[0].t, 1100 + 3000);
 });
 
-test('Gather finishOnKey="*" ends on star; pressing the key alone submits empty Digits', async () => {
+test('Gather finishOnKey="*" ends on star; pressing the key alone is no input (next verb)', async () => {
   const { outcome } = await runTwiml(doc('<Gather finishOnKey="*"/>'), { script: { events: press('42*', 1000) } });
   assert.deepEqual(outcome.kind === 'request' && outcome.params, { Digits: '42', FinishedOnKey: '*' });
-  const alone = await runTwiml(doc('<Gather/>'), { script: { events: press('#', 1000) } });
-  assert.deepEqual(alone.outcome.kind === 'request' && alone.outcome.params, { Digits: '', FinishedOnKey: '#' });
+  const alone = await runTwiml(doc('<Gather/><Say>Nothing?</Say>'), { script: { events: press('#', 1000) } });
+  assert.equal(alone.outcome.kind, 'next');
+  assert.equal(alone.call.entries('say')[0].text, 'Nothing?');
+  const empty = await runTwiml(doc('<Gather actionOnEmptyResult="true"/>'), { script: { events: press('#', 1000) } });
+  assert.deepEqual(empty.outcome.kind === 'request' && empty.outcome.params, { Digits: '', FinishedOnKey: '#' });
 });
 
 test('Gather with no input falls through to the next verb after the timeout', async () => {
