@@ -6,6 +6,7 @@
 // retransmissions are absorbed and answered with the last response, ACKs for non-2xx finals are absorbed, ACKs
 // for 2xx (end-to-end) and 2xx retransmissions / forks on the client side are passed up.
 
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { callId, cseq, formatVia, from, parseVia, tagOf, to, topVia, type Via } from './headers.js';
 import { Headers, MAGIC_COOKIE, type SipMessage, type SipRequest, type SipResponse } from './message.js';
@@ -19,7 +20,6 @@ import {
   type TransportProtocol,
 } from './transport.js';
 import { checkRequest, checkResponse, type CheckOptions } from './validate.js';
-import { randomBytes } from 'node:crypto';
 
 type MessageListener = (msg: SipMessage, source: TransportAddress) => void;
 
@@ -337,11 +337,13 @@ export class ClientTransaction {
             }
           } else if (st < 300) {
             this.state = 'accepted';
+            this.cancelPending = undefined;
             this.clearAll();
             this.set('M', 64 * L.timers.T1, () => this.terminate());
             L.safely('onFinal', () => this.handlers.onFinal(res, this));
           } else {
             this.state = 'completed';
+            this.cancelPending = undefined;
             this.clearAll();
             this.ack = this.buildAck(res);
             this.transmit(this.ack);

@@ -410,8 +410,11 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
   /** Sends a message; rejects with a descriptive error when the transport fails. */
   async send(msg: SipMessage, dest: TransportAddress): Promise<void> {
     if (this.stopped) throw new Error(`transport stopped: cannot send to ${describe(dest)}`);
-    if (msg.kind === 'request') dest = this.prepareRequest(msg, dest);
-    const buf = serialize(msg);
+    let buf = serialize(msg);
+    if (msg.kind === 'request' && dest.protocol === 'udp' && buf.length > this.udpMtu && this.ports.tcp !== undefined) {
+      dest = this.prepareRequest(msg, dest);
+      buf = serialize(msg);
+    }
     switch (dest.protocol) {
       case 'udp':
         return this.sendUdp(buf, dest);
@@ -545,11 +548,20 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
     this.touch(conn);
   }
 
+  /** Records traffic on a connection; the idle timer is re-armed lazily (one timer per connection, not per message). */
   private touch(conn: StreamConn): void {
     conn.lastUsed = this.clock.now();
-    this.clock.clearTimeout(conn.idle);
-    if (conn.closed) return;
-    conn.idle = this.clock.setTimeout(() => conn.close(), this.idleTimeoutMs);
+    if (!conn.idle && !conn.closed) this.armIdle(conn, this.idleTimeoutMs);
+  }
+
+  private armIdle(conn: StreamConn, ms: number): void {
+    conn.idle = this.clock.setTimeout(() => {
+      conn.idle = undefined;
+      if (conn.closed) return;
+      const left = conn.lastUsed + this.idleTimeoutMs - this.clock.now();
+      if (left > 0) this.armIdle(conn, left);
+      else conn.close();
+    }, ms);
   }
 
   private forget(conn: StreamConn): void {

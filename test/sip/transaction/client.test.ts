@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { tagOf, to, topVia } from '../../../src/sip/headers.js';
-import type { SipMessage, SipRequest, SipResponse } from '../../../src/sip/message.js';
+import type { SipMessage, SipResponse } from '../../../src/sip/message.js';
 import type { ClientHandlers, ClientTransaction, TransportError } from '../../../src/sip/transaction.js';
 import type { TransportAddress } from '../../../src/sip/transport.js';
 import { flush, outgoing, reply, setup, TCP_PEER, UDP_PEER } from './fake.js';
@@ -402,6 +402,3 @@ test('client maps are empty after many transactions of every kind', async () => 
   assert.deepEqual(layer.size, { server: 0, client: 0 });
   assert.equal(clock.pending, 0);
 });
-
-// Keep the type import used for documentation of the handler signature.
-export type { SipRequest };

@@ -232,3 +232,25 @@ test('TCP failures reject clearly and never crash: refused connect, peer reset m
   });
   await got;
 });
+
+test('traffic postpones the idle close (clock-driven)', async () => {
+  const { FakeClock } = await import('../../../src/sip/timers.js');
+  const clock = new FakeClock();
+  const a = await started({ tcp: true }, { idleTimeoutMs: 1000, clock });
+  const b = await started({ tcp: true });
+  const dest: TransportAddress = { protocol: 'tcp', address: HOST, port: b.bound.tcp! };
+  const send = async (branch: string) => {
+    const got = nextMessage(b.t);
+    await a.t.send(parseMessage(Buffer.from(rawRequest({ via: viaTcp(a.bound.tcp!, branch) }))), dest);
+    await got;
+  };
+  await send('z9hG4bK-p1');
+  clock.advance(900);
+  await send('z9hG4bK-p2');
+  clock.advance(900);
+  assert.equal(a.t.connectionCount, 1, 'still open 1800 ms after the first message');
+  clock.advance(99);
+  assert.equal(a.t.connectionCount, 1);
+  clock.advance(1);
+  assert.equal(a.t.connectionCount, 0, 'closed 1000 ms after the last traffic');
+});
