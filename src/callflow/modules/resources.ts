@@ -1,3 +1,4 @@
+import { toE164 } from '../../call/numbers.js';
 import type { Call, Endpoint } from '../../call/types.js';
 import type { NamedFields, Stored } from '../../store/types.js';
 import type { DialOptions } from '../../call/types.js';
@@ -123,23 +124,7 @@ export function dialledNumber(
   data: Pick<ResourcesData, 'to_did' | 'bypass_e164' | 'do_not_normalize'>,
 ): string {
   const raw = data.to_did ?? call.request.user;
-  return data.bypass_e164 || data.do_not_normalize ? raw : toE164(raw);
-}
-
-/**
- * North-American-default E.164 normalisation: formatting stripped, `+…` kept, `00…`/`011…` → `+…`, 10 digits →
- * `+1…`, 11 digits starting with 1 → `+…`. Anything else (extensions, SIP URIs) is left as it was.
- */
-export function toE164(input: string): string {
-  const value = input.trim();
-  const compact = value.replace(/[\s().-]/g, '');
-  if (!/^\+?\d+$/.test(compact)) return value;
-  if (compact.startsWith('+')) return compact;
-  if (compact.startsWith('00')) return `+${compact.slice(2)}`;
-  if (compact.startsWith('011')) return `+${compact.slice(3)}`;
-  if (compact.length === 10) return `+1${compact}`;
-  if (compact.length === 11 && compact.startsWith('1')) return `+${compact}`;
-  return compact;
+  return data.bypass_e164 || data.do_not_normalize ? raw : e164OrSame(raw);
 }
 
 /**
@@ -187,4 +172,9 @@ function dynamicFlags(call: Call, names: string[] | undefined): string[] {
     if (value) out.push(value);
   }
   return out;
+}
+
+/** E.164 when it is a phone number; anything else (a SIP URI, a name) as it was. */
+function e164OrSame(input: string): string {
+  return toE164(input) ?? input.trim();
 }

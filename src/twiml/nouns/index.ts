@@ -117,24 +117,6 @@ export function nounFor(name: string): DialNoun | undefined {
 
 // ---- helpers shared by the nouns and Dial ------------------------------------------------------------------
 
-/**
- * Strip a dialled number to digits and a leading `+` and normalise it to E.164 the way Kazoo's Dial did: 10 digits
- * → `+1…` (NANP), 11 digits starting with 1 → `+…`, anything else kept. Undefined when it is not a phone number
- * (letters, a `+` in the middle, no digits, more than 15 digits).
- */
-export function normalizeNumber(raw: string): string | undefined {
-  const text = raw.trim();
-  if (!/^[+\d\s().\-/]+$/.test(text)) return undefined;
-  const plus = text.startsWith('+');
-  if (text.indexOf('+', 1) !== -1) return undefined;
-  const digits = text.replace(/\D/g, '');
-  if (digits.length === 0 || digits.length > 15) return undefined;
-  if (plus) return `+${digits}`;
-  if (digits.length === 10) return `+1${digits}`;
-  if (digits.length === 11 && digits.startsWith('1')) return `+${digits}`;
-  return digits;
-}
-
 /** A space (or comma) separated event list; unknown names are errors. `def` when the attribute is absent. */
 export function readEvents<E extends string>(
   p: AttributeReader,

@@ -3,8 +3,9 @@
 // sendDigits and url but ignored them; sendDigits works here, the whisper `url` is not supported yet (warning).
 // `byoc` and answering-machine detection are accepted with a warning and ignored.
 
+import { toE164 } from '../../call/numbers.js';
 import type { LegNoun, StatusCallbackSpec } from './index.js';
-import { ignoreAttributes, normalizeNumber, readSendDigits, readStatusCallback, readWhisper } from './index.js';
+import { ignoreAttributes, readSendDigits, readStatusCallback, readWhisper } from './index.js';
 
 export interface NumberOptions {
   number: string;
@@ -17,7 +18,7 @@ export const number: LegNoun<NumberOptions> = {
   kind: 'leg',
   parse(el, p) {
     const raw = el.text;
-    const normalised = normalizeNumber(raw);
+    const normalised = toE164(raw);
     if (!normalised)
       p.error(13223, raw ? `<Number>${raw}</Number> is not a valid phone number` : '<Number> needs a phone number');
     if (el.children.length) p.elements([], 12200);

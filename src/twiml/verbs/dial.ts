@@ -13,12 +13,12 @@
 // Each leg noun's statusCallback gets call-progress events (initiated, ringing, answered, completed; default
 // completed only). With `action` the request is made even when the caller hung up (the session ignores the answer).
 
+import { toE164 } from '../../call/numbers.js';
 import type { DialEvent, DialResult, DialStatus, Endpoint } from '../../call/types.js';
 import type { AttributeReader } from '../attributes.js';
 import {
   NOUN_NAMES,
   ignoreAttributes,
-  normalizeNumber,
   nounFor,
   readRecordingCallback,
   rfc2822,
@@ -95,11 +95,11 @@ function readNouns(el: AttributeReader['el'], p: AttributeReader): ParsedNoun[] 
       p.error(13223, '<Dial> needs a number to call or nouns (<Number>, <Sip>, <Client>, <Conference>, <Queue>…)');
       return nouns;
     }
-    if (!normalizeNumber(raw)) {
+    if (!toE164(raw)) {
       p.error(13223, `<Dial>${raw}</Dial> is not a valid phone number`);
       return nouns;
     }
-    nouns.push({ noun: numberNoun, element: el, options: { number: normalizeNumber(raw) } });
+    nouns.push({ noun: numberNoun, element: el, options: { number: toE164(raw) } });
     return nouns;
   }
   if (el.text) p.warn(12200, '<Dial> has both text and nouns; the text is ignored');

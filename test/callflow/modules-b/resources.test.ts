@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Endpoint } from '../../../src/call/types.js';
-import { toE164 } from '../../../src/callflow/modules/resources.js';
+import { toE164 } from '../../../src/call/numbers.js';
 import { flowValidator } from '../../../src/callflow/validate.js';
 import { harness } from '../../helpers/callflow.js';
 import { answers, captureDials, play, played, runCall } from './helpers.js';
@@ -75,7 +75,7 @@ test('E.164 normalisation of the dialled number, unless bypass_e164 / do_not_nor
   assert.equal(toE164('011442071234567'), '+442071234567');
   assert.equal(toE164('+33123456789'), '+33123456789');
   assert.equal(toE164('1001'), '1001', 'extensions are left alone');
-  assert.equal(toE164('sip:bob@example.com'), 'sip:bob@example.com');
+  assert.equal(toE164('sip:bob@example.com'), undefined, 'not a number');
 
   const { h } = await twoCarriers();
   const dialled = async (data: Record<string, unknown>, user = '0044 20 7123 4567') => {
