@@ -35,8 +35,16 @@ const CANONICAL: Record<string, string> = {
   rseq: 'RSeq',
 };
 
+const canonicalCache = new Map<string, string>();
+
 export function canonicalName(lower: string): string {
-  return CANONICAL[lower] ?? lower.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+  // Memoised: this runs for every header line of every message (it was most of the parse time).
+  let name = canonicalCache.get(lower);
+  if (name === undefined) {
+    name = CANONICAL[lower] ?? lower.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+    if (canonicalCache.size < 1024) canonicalCache.set(lower, name);
+  }
+  return name;
 }
 
 /** Normalises a header name: lower case, compact forms expanded. */
@@ -116,6 +124,11 @@ export class Headers {
   }
 }
 
+/** Trim SIP linear white space only (not U+FEFF or U+00A0, which String.trim also strips). */
+function trimLws(s: string): string {
+  return s.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
+}
+
 /** Split a header value on commas that are not inside quotes or angle brackets. */
 export function splitCommaList(value: string): string[] {
   const out: string[] = [];
@@ -131,11 +144,11 @@ export function splitCommaList(value: string): string[] {
     else if (c === '<') depth++;
     else if (c === '>') depth = Math.max(0, depth - 1);
     else if (c === ',' && depth === 0) {
-      out.push(value.slice(start, i).trim());
+      out.push(trimLws(value.slice(start, i)));
       start = i + 1;
     }
   }
-  const last = value.slice(start).trim();
+  const last = trimLws(value.slice(start));
   if (last || out.length) out.push(last);
   return out.filter((v) => v !== '');
 }

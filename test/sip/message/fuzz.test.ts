@@ -2,7 +2,6 @@
 // accessor must return or throw SipParseError — never anything else, never hang.
 
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
 import test from 'node:test';
 import {
   SipParseError,
@@ -26,12 +25,9 @@ import { StreamFramer, parseMessage } from '../../../src/sip/parser.js';
 import { createResponse, serialize } from '../../../src/sip/serialize.js';
 import { formatUri, parseUri } from '../../../src/sip/uri.js';
 import { checkRequest, checkResponse } from '../../../src/sip/validate.js';
+import { MESSAGES } from './rfc4475-messages.js';
 
-const DIR = new URL('./fixtures/rfc4475/', import.meta.url);
-const CORPUS = readdirSync(DIR)
-  .filter((f) => f.endsWith('.dat'))
-  .sort()
-  .map((f) => readFileSync(new URL(f, DIR)));
+const CORPUS = MESSAGES.map((m) => m.bytes);
 
 /** mulberry32: small, seeded, reproducible. */
 function prng(seed: number): () => number {
