@@ -8,7 +8,6 @@ import type { SipRequest, SipResponse } from './message.js';
 import { createResponse } from './serialize.js';
 import { SipSession } from './session.js';
 import type { SipStack } from './stack.js';
-import type { Handle } from './timers.js';
 import type { ServerTransaction } from './transaction.js';
 import type { TransportAddress } from './transport.js';
 
@@ -24,7 +23,6 @@ export class IncomingCall extends SipSession {
   readonly callIdValue: string;
   readonly fromTag?: string;
   private final?: SipResponse;
-  private retransmit?: Handle;
   private ackWaiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
 
   constructor(
@@ -39,6 +37,8 @@ export class IncomingCall extends SipSession {
     const type = (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
     if (request.body.length && type === 'application/sdp') this.offer = request.body.toString('utf8');
     this.negotiateTimer(request);
+    // Our tag for every response, including the 200 the transaction layer gives a CANCEL (§9.2: same To tag).
+    tx.toTag = this.localTag;
     tx.on('cancelled', () => {
       if (this.final) return;
       this.respondFinal(createResponse(request, 487, undefined, { toTag: this.localTag }));
@@ -100,7 +100,7 @@ export class IncomingCall extends SipSession {
       ...(opts.sdp ? { body: opts.sdp, contentType: 'application/sdp' } : {}),
     });
     this.respondFinal(res);
-    this.retransmit2xx(res);
+    this.retransmit2xx(res, this.source);
     return this.waitForAck();
   }
 
@@ -111,17 +111,18 @@ export class IncomingCall extends SipSession {
     this.end('rejected', { status, reason });
   }
 
-  /** The ACK for our 2xx (from the stack's dispatcher). */
-  onAck(ack: SipRequest): void {
-    if (this.state === 'confirmed' || this.state === 'terminated') return;
-    this.stopRetransmit();
-    if (ack.body.length) this.remoteSdp = ack.body.toString('utf8');
+  /** The ACK for our 2xx (from the stack's dispatcher); after the first, ACKs for re-INVITE 2xx. */
+  override onAck(ack: SipRequest): boolean {
+    if (this.state === 'confirmed') return super.onAck(ack);
+    // Only the ACK for our 2xx confirms the call (not a stray one in the early dialog).
+    if (this.state === 'terminated' || !super.onAck(ack)) return false;
     this.state = 'confirmed';
     if (this.dialog) this.dialog.state = 'confirmed';
     if (this.offer) this.remoteSdp = this.offer;
     this.armTimer();
     for (const w of this.ackWaiters.splice(0)) w.resolve();
     this.emit('confirmed');
+    return true;
   }
 
   /** Hang up in any state: reject before the answer, wait for the ACK then BYE after it. */
@@ -143,35 +144,7 @@ export class IncomingCall extends SipSession {
     return new Promise((resolve, reject) => this.ackWaiters.push({ resolve, reject }));
   }
 
-  /** §13.3.1.4: the UAS core retransmits its 2xx until the ACK comes; after 64·T1 it gives up and hangs up. */
-  private retransmit2xx(res: SipResponse): void {
-    const { clock, timers } = this.stack.transactions;
-    let interval = timers.T1;
-    let elapsed = 0;
-    const tick = (): void => {
-      if (this.state === 'confirmed' || this.state === 'terminated') return;
-      elapsed += interval;
-      if (elapsed >= 64 * timers.T1) {
-        this.stack.log('no ACK for the 2xx; hanging up', { call_id: this.callIdValue });
-        this.state = 'confirmed';
-        void this.bye('ack-timeout');
-        return;
-      }
-      if (this.source.protocol === 'udp')
-        void this.stack.transactions.sendResponse(res, this.source).catch(() => undefined);
-      interval = Math.min(interval * 2, timers.T2);
-      this.retransmit = clock.setTimeout(tick, interval);
-    };
-    this.retransmit = clock.setTimeout(tick, interval);
-  }
-
-  private stopRetransmit(): void {
-    if (this.retransmit) this.stack.transactions.clock.clearTimeout(this.retransmit);
-    this.retransmit = undefined;
-  }
-
   protected override end(...args: Parameters<SipSession['end']>): void {
-    this.stopRetransmit();
     super.end(...args);
     for (const w of this.ackWaiters.splice(0)) w.reject(new Error(`the call ended (${args[0]})`));
   }

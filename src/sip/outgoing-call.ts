@@ -47,7 +47,11 @@ export class OutgoingCall extends SipSession {
   private invite?: SipRequest;
   private dest?: TransportAddress;
   private redirects = 0;
-  private challenges = 0;
+  /** Challenge statuses (401, 407) already answered for the current target, and the credentials sent. */
+  private answered = new Set<number>();
+  private credentials: [string, string][] = [];
+  /** Losing forks already ACKed and hung up, by To tag. */
+  private readonly forks = new Map<string, Dialog>();
   private cancelled = false;
   private readonly targets: string[];
 
@@ -76,10 +80,12 @@ export class OutgoingCall extends SipSession {
       return this.fail(404, `Not Found (cannot resolve ${uri}: ${(err as Error).message})`);
     }
     if (!this.dest) return this.fail(404, `Not Found (no address for ${uri})`);
+    // Hung up while the target was being resolved: no INVITE leaves at all.
+    if (this.cancelled) return this.fail(487, 'Request Terminated');
     this.send(this.build(uri));
   }
 
-  private build(uri: string, auth?: [string, string]): SipRequest {
+  private build(uri: string, auth: [string, string][] = []): SipRequest {
     const o = this.options;
     const h = new Headers();
     h.append('Max-Forwards', '70');
@@ -93,7 +99,7 @@ export class OutgoingCall extends SipSession {
     h.append('Allow', this.stack.allow());
     h.append('Supported', 'timer');
     h.append('User-Agent', this.stack.userAgent);
-    if (auth) h.append(auth[0], auth[1]);
+    for (const [name, value] of auth) h.append(name, value);
     for (const [k, v] of o.headers ?? []) h.append(k, v);
     const body = Buffer.from(o.sdp ?? '');
     if (body.length) h.append('Content-Type', 'application/sdp');
@@ -122,20 +128,24 @@ export class OutgoingCall extends SipSession {
   private onFinal(res: SipResponse): void {
     const invite = this.invite!;
     if (res.status >= 200 && res.status < 300) return this.onAnswer(invite, res);
-    if ((res.status === 401 || res.status === 407) && this.options.auth && !this.cancelled && this.challenges < 2) {
-      const values = res.headers.lines(res.status === 401 ? 'www-authenticate' : 'proxy-authenticate');
-      const challenge = pickChallenge(values);
+    // Each kind of challenge is answered once: a second 401 (or 407) means our credentials were refused. A 407
+    // from a proxy followed by a 401 from the UAS is answered with both credentials.
+    const auth = this.options.auth;
+    if ((res.status === 401 || res.status === 407) && auth && !this.cancelled && !this.answered.has(res.status)) {
+      const header = res.status === 401 ? 'www-authenticate' : 'proxy-authenticate';
+      const challenge = pickChallenge(res.headers.lines(header));
       if (challenge) {
-        this.challenges++;
+        this.answered.add(res.status);
         this.seq++;
         const value = authorize(challenge, {
-          username: this.options.auth.username,
-          password: this.options.auth.password,
+          username: auth.username,
+          password: auth.password,
           method: 'INVITE',
           uri: invite.uri,
           body: invite.body.toString('utf8'),
         });
-        return this.send(this.build(invite.uri, [credentialsHeaderFor(challenge), value]));
+        this.credentials.push([credentialsHeaderFor(header), value]);
+        return this.send(this.build(invite.uri, this.credentials));
       }
     }
     if (res.status >= 300 && res.status < 400 && !this.cancelled) {
@@ -145,6 +155,9 @@ export class OutgoingCall extends SipSession {
       if (next.length && this.redirects < (this.options.maxRedirects ?? 5)) {
         this.redirects++;
         this.seq++;
+        // A new target challenges afresh.
+        this.answered.clear();
+        this.credentials = [];
         this.targets.unshift(...next);
         void this.start();
         return;
@@ -178,15 +191,20 @@ export class OutgoingCall extends SipSession {
   private onExtra2xx(res: SipResponse): void {
     const invite = this.invite!;
     const tag = tagOf(to(res));
-    if (this.dialog && tag === this.dialog.remoteTag) {
-      void this.stack.sendAckInDialog(this.dialog, this.dialog.request('ACK', { seq: cseq(invite).seq }));
+    const seq = cseq(invite).seq;
+    // The winner's or a known fork's 2xx again: our ACK was lost, send it again (and nothing more).
+    const known = this.dialog && tag === this.dialog.remoteTag ? this.dialog : this.forks.get(tag ?? '');
+    if (known) {
+      void this.stack.sendAckInDialog(known, known.request('ACK', { seq })).catch(() => undefined);
       return;
     }
     const fork = Dialog.asUac(invite, res);
     fork.state = 'confirmed';
+    this.forks.set(tag ?? '', fork);
     void this.stack
-      .sendAckInDialog(fork, fork.request('ACK', { seq: cseq(invite).seq }))
-      .then(() => this.stack.sendInDialog(fork, fork.request('BYE')).catch(() => undefined));
+      .sendAckInDialog(fork, fork.request('ACK', { seq }))
+      .then(() => this.stack.sendInDialog(fork, fork.request('BYE')))
+      .catch(() => undefined);
   }
 
   private fail(status: number, reason: string, response?: SipResponse): void {
@@ -195,7 +213,7 @@ export class OutgoingCall extends SipSession {
   }
 
   /** Give up before the answer (CANCEL), or hang up after it (BYE). */
-  async hangup(): Promise<void> {
+  async hangup(_status?: number): Promise<void> {
     if (this.state === 'confirmed') return this.bye();
     if (this.state === 'terminated' || this.cancelled) return;
     this.cancelled = true;

@@ -67,10 +67,16 @@ export abstract class SipSession extends EventEmitter<SessionEvents> {
   endReason?: EndReason;
   protected timer?: SessionTimer;
   private byeSent = false;
+  /** The 2xx to an INVITE we answered that is being resent until its ACK. */
+  private pending2xx?: { seq: number; handle?: Handle };
 
   constructor(readonly stack: SipStack) {
     super();
+    stack.track(this);
   }
+
+  /** End the call whatever its state: refuse or cancel it before the answer, BYE after it. */
+  abstract hangup(status?: number): Promise<void>;
 
   get callId(): string | undefined {
     return this.dialog?.callId;
@@ -124,12 +130,13 @@ export abstract class SipSession extends EventEmitter<SessionEvents> {
       if (done) return;
       done = true;
       const headers: [string, string][] = [['Contact', this.dialog!.contact], ...this.timerHeaders(req)];
-      tx.respond(
-        createResponse(req, status, reason, {
-          headers,
-          ...(sdp ? { body: sdp, contentType: 'application/sdp' } : {}),
-        }),
-      );
+      const res = createResponse(req, status, reason, {
+        headers,
+        ...(sdp ? { body: sdp, contentType: 'application/sdp' } : {}),
+      });
+      tx.respond(res);
+      // A 2xx to a re-INVITE is the core's to resend until the ACK, like the first one (§13.3.1.4).
+      if (status >= 200 && status < 300 && req.method === 'INVITE') this.retransmit2xx(res, tx.source);
       if (status < 300) {
         if (hasSdp) this.remoteSdp = req.body.toString('utf8');
         if (sdp) this.localSdp = sdp;
@@ -162,14 +169,27 @@ export abstract class SipSession extends EventEmitter<SessionEvents> {
   /** Send a new offer (hold/resume); resolves with the answer SDP. */
   async reinvite(sdp: string): Promise<string | undefined> {
     if (this.state !== 'confirmed' || !this.dialog) throw new Error('no confirmed dialog to re-INVITE in');
-    const req = this.dialog.request('INVITE', { body: sdp, contentType: 'application/sdp' });
-    const res = await this.stack.sendInDialog(this.dialog, req);
+    // With a running session timer the re-INVITE restates it, or the peer turns it off (RFC 4028 §7.4).
+    const headers: [string, string][] = this.timer
+      ? [
+          ['Session-Expires', `${this.timer.interval};refresher=${this.timer.weRefresh ? 'uac' : 'uas'}`],
+          ['Supported', 'timer'],
+        ]
+      : [];
+    const req = this.dialog.request('INVITE', { body: sdp, contentType: 'application/sdp', headers });
+    const dialog = this.dialog;
+    let ack: SipRequest | undefined;
+    // A retransmitted 2xx means our ACK was lost: send it again (§13.2.2.4).
+    const res = await this.stack.sendInDialog(dialog, req, () => {
+      if (ack) void this.stack.sendAckInDialog(dialog, ack).catch(() => undefined);
+    });
     if (res.status >= 200 && res.status < 300) {
-      this.dialog.refreshFrom(res);
+      dialog.refreshFrom(res);
+      this.timerFromResponse(res);
       this.localSdp = sdp;
       if (res.body.length) this.remoteSdp = res.body.toString('utf8');
-      const ack = this.dialog.request('ACK', { seq: cseq(req).seq });
-      await this.stack.sendAckInDialog(this.dialog, ack);
+      ack = dialog.request('ACK', { seq: cseq(req).seq });
+      await this.stack.sendAckInDialog(dialog, ack);
       this.armTimer();
       return this.remoteSdp;
     }
@@ -184,6 +204,51 @@ export abstract class SipSession extends EventEmitter<SessionEvents> {
       contentType: 'application/dtmf-relay',
     });
     return (await this.stack.sendInDialog(this.dialog, req)).status;
+  }
+
+  // ---- 2xx retransmission (§13.3.1.4) -------------------------------------------------------------------
+
+  /**
+   * Resend a 2xx to an INVITE (T1 doubling up to T2, UDP only) until the ACK with its CSeq arrives. After 64·T1
+   * without one the dialog counts as confirmed but the session is hung up (`ack-timeout`).
+   */
+  protected retransmit2xx(res: SipResponse, dest: TransportAddress): void {
+    const { clock, timers } = this.stack.transactions;
+    const deadline = clock.now() + 64 * timers.T1;
+    const pending: { seq: number; handle?: Handle } = { seq: cseq(res).seq };
+    this.stopRetransmit();
+    this.pending2xx = pending;
+    let interval = timers.T1;
+    const tick = (): void => {
+      if (this.pending2xx !== pending || this.state === 'terminated') return;
+      if (clock.now() >= deadline) {
+        this.pending2xx = undefined;
+        this.stack.log('no ACK for the 2xx; hanging up', { call_id: this.callId });
+        this.state = 'confirmed';
+        void this.bye('ack-timeout');
+        return;
+      }
+      if (dest.protocol === 'udp') void this.stack.transactions.sendResponse(res, dest).catch(() => undefined);
+      interval = Math.min(interval * 2, timers.T2);
+      pending.handle = clock.setTimeout(tick, Math.min(interval, deadline - clock.now()));
+    };
+    pending.handle = clock.setTimeout(tick, interval);
+  }
+
+  private stopRetransmit(): void {
+    if (this.pending2xx) this.stack.transactions.clock.clearTimeout(this.pending2xx.handle);
+    this.pending2xx = undefined;
+  }
+
+  /**
+   * An ACK in this dialog (from the stack's dispatcher). True when it acknowledges the 2xx we are resending; its
+   * body is then the answer to an offer we made in that 2xx (delayed offer).
+   */
+  onAck(ack: SipRequest): boolean {
+    if (!this.pending2xx || cseq(ack).seq !== this.pending2xx.seq) return false;
+    this.stopRetransmit();
+    if (ack.body.length) this.remoteSdp = ack.body.toString('utf8');
+    return true;
   }
 
   // ---- RFC 4028 session timers -------------------------------------------------------------------------
@@ -211,7 +276,8 @@ export abstract class SipSession extends EventEmitter<SessionEvents> {
     const supported = /\btimer\b/i.test(req.headers.values('supported').join(','));
     // The UAC picks; when it does not, it refreshes if it supports timers, else we do (RFC 4028 §9).
     const weRefresh = se.refresher ? se.refresher === 'uas' : !supported;
-    this.timer = { interval, weRefresh };
+    // Keep the running timer's handle: armTimer replaces it, and it keeps running if the request is refused.
+    this.timer = { interval, weRefresh, handle: this.timer?.handle };
   }
 
   /** Read Session-Expires from a 2xx to a request we sent (we are its UAC). */
@@ -219,7 +285,7 @@ export abstract class SipSession extends EventEmitter<SessionEvents> {
     const se = parseSessionExpires(res.headers.get('session-expires'));
     if (!se) return;
     this.role = 'uac';
-    this.timer = { interval: se.interval, weRefresh: se.refresher !== 'uas' };
+    this.timer = { interval: se.interval, weRefresh: se.refresher !== 'uas', handle: this.timer?.handle };
   }
 
   /** (Re)start the timer: we refresh at half the interval; else we give up when no refresh came in time. */
@@ -257,6 +323,7 @@ export abstract class SipSession extends EventEmitter<SessionEvents> {
     this.endReason = reason;
     if (this.dialog) this.dialog.state = 'terminated';
     if (this.timer?.handle) this.stack.transactions.clock.clearTimeout(this.timer.handle);
+    this.stopRetransmit();
     this.stack.forget(this);
     this.emit('terminated', reason, detail);
   }

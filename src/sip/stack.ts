@@ -59,6 +59,7 @@ export class SipStack extends EventEmitter<SipStackEvents> {
   draining = false;
   ports: BoundPorts = {};
   private readonly sessions = new Map<string, SipSession>();
+  private readonly live = new Set<SipSession>();
   private readonly limiter?: SourceRateLimiter;
   private readonly resolver: Resolver;
   private readonly logger: (message: string, detail?: Record<string, unknown>) => void;
@@ -91,7 +92,10 @@ export class SipStack extends EventEmitter<SipStackEvents> {
   /** Hang up every session, then close the transports. */
   async stop(): Promise<void> {
     this.draining = true;
-    await Promise.allSettled([...this.sessions.values()].map((s) => s.bye('shutdown')));
+    // Ringing calls are refused (503), unanswered outgoing ones cancelled, answered ones hung up; bounded, so a
+    // peer that never answers our BYE can't hold the shutdown.
+    const ending = [...this.live].map((s) => s.hangup(503).catch(() => undefined));
+    await Promise.race([Promise.allSettled(ending), new Promise((r) => setTimeout(r, 2000).unref())]);
     this.transactions.close();
     await this.transport.stop();
   }
@@ -152,7 +156,13 @@ export class SipStack extends EventEmitter<SipStackEvents> {
 
   /** @internal A session ended. */
   forget(session: SipSession): void {
+    this.live.delete(session);
     if (session.dialog && this.sessions.get(session.dialog.id) === session) this.sessions.delete(session.dialog.id);
+  }
+
+  /** @internal Every session not yet ended, dialog or not (for shutdown). */
+  track(session: SipSession): void {
+    this.live.add(session);
   }
 
   /** Where a request in `dialog` goes: the first route, else the peer's flow, else the remote target. */
@@ -168,14 +178,18 @@ export class SipStack extends EventEmitter<SipStackEvents> {
     return dest;
   }
 
-  /** @internal Send a request inside a dialog; resolves with the final response (408/503 made up on failure). */
-  async sendInDialog(dialog: Dialog, req: SipRequest): Promise<SipResponse> {
+  /**
+   * @internal Send a request inside a dialog; resolves with the final response (408/503 made up on failure).
+   * `on2xxAgain` hears of retransmissions of a re-INVITE's 2xx (to ACK them again).
+   */
+  async sendInDialog(dialog: Dialog, req: SipRequest, on2xxAgain?: () => void): Promise<SipResponse> {
     const dest = await this.destinationFor(dialog);
     return new Promise((resolve) => {
       this.transactions.sendRequest(req, dest, {
         onFinal: (res) => resolve(res),
         onTimeout: () => resolve(createResponse(req, 408)),
         onTransportError: (err) => resolve(createResponse(req, 503, `Service Unavailable (${err.message})`)),
+        onAdditional2xx: () => on2xxAgain?.(),
       });
     });
   }
@@ -193,8 +207,7 @@ export class SipStack extends EventEmitter<SipStackEvents> {
     if (req.method === 'ACK') {
       // ACKs for our 2xx reach the core without a transaction (RFC 6026).
       const session = toTag ? this.sessions.get(dialogId(callId(req), toTag, fromTag)) : undefined;
-      if (session instanceof IncomingCall) session.onAck(req);
-      else session?.onRequest(req, tx);
+      session?.onAck(req);
       return;
     }
     if (!tx) return;
@@ -206,7 +219,10 @@ export class SipStack extends EventEmitter<SipStackEvents> {
     }
     if (this.limiter && !this.limiter.allow(source.address)) {
       this.emit('rateLimited', source, req.method);
-      return; // dropped: answering a flood only feeds it
+      // Dropped: answering a flood only feeds it. Ending the transaction also stops its automatic 100 Trying
+      // and keeps unanswered transactions from piling up.
+      tx.terminate();
+      return;
     }
     switch (req.method) {
       case 'INVITE':

@@ -296,6 +296,8 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
   private seq = 0;
   private stopped = false;
 
+  private readonly inflight = new Set<Promise<void>>();
+
   constructor(opts: TransportOptions = {}) {
     super();
     this.clock = opts.clock ?? realClock;
@@ -329,6 +331,7 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
 
   /** Closes every socket and connection. */
   async stop(): Promise<void> {
+    await Promise.allSettled([...this.inflight]);
     this.stopped = true;
     for (const c of [...this.conns.values()]) c.close();
     const waits: Promise<void>[] = [];
@@ -408,7 +411,16 @@ export class TransportLayer extends EventEmitter<TransportEvents> {
   }
 
   /** Sends a message; rejects with a descriptive error when the transport fails. */
-  async send(msg: SipMessage, dest: TransportAddress): Promise<void> {
+  send(msg: SipMessage, dest: TransportAddress): Promise<void> {
+    // Tracked so stop() lets what is already on its way (a final 503, a BYE) leave before the sockets close.
+    const sending = this.sendNow(msg, dest);
+    this.inflight.add(sending);
+    const done = (): void => void this.inflight.delete(sending);
+    sending.then(done, done);
+    return sending;
+  }
+
+  private async sendNow(msg: SipMessage, dest: TransportAddress): Promise<void> {
     if (this.stopped) throw new Error(`transport stopped: cannot send to ${describe(dest)}`);
     let buf = serialize(msg);
     if (msg.kind === 'request' && dest.protocol === 'udp' && buf.length > this.udpMtu && this.ports.tcp !== undefined) {
