@@ -1,0 +1,654 @@
+// The real `Call`: one SIP leg (an IncomingCall or OutgoingCall of the SIP stack) with its RTP session in a media
+// worker. Prompts and speech are prepared once into 8 kHz µ-law files by the prompt cache and played by the
+// worker; DTMF arrives as RFC 4733 events, in-band tones or SIP INFO and lands in one buffer; recordings are
+// written by the worker under the data folder.
+
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { MediaSession, type MediaEngine } from '../media/engine.js';
+import type { RemoteMedia } from '../media/protocol.js';
+import type { IncomingCall } from '../sip/incoming-call.js';
+import type { OutgoingCall } from '../sip/outgoing-call.js';
+import { answerOffer, createOffer, readAnswer, type LocalMedia, type NegotiatedMedia } from '../sip/sdp.js';
+import type { SipSession } from '../sip/session.js';
+import type { SipStack } from '../sip/stack.js';
+import type { ConferenceRooms } from './conference-rooms.js';
+import {
+  causeFromSipCode,
+  type BackgroundRecordingOptions,
+  type BridgeOptions,
+  type BridgeResult,
+  type Call,
+  type CallDirection,
+  type CallEvents,
+  type CallState,
+  type CallerId,
+  type CollectOptions,
+  type CollectResult,
+  type ConferenceOptions,
+  type ConferenceResult,
+  type DialOptions,
+  type DialResult,
+  type HangupCause,
+  type Interruptible,
+  type MediaSource,
+  type PlayOptions,
+  type PlayResult,
+  type RecordOptions,
+  type RecordResult,
+  type RecordingFile,
+  type RecordingHandle,
+  type SayOptions,
+  type SipIdentity,
+} from './types.js';
+
+/** Turns a media source into a prepared prompt file (the prompt cache, through the URL policy and TTS). */
+export type PreparePrompt = (
+  source: MediaSource | { kind: 'tts'; text: string; voice?: string; language?: string; engine?: string },
+  accountId: string,
+) => Promise<{ path: string } | { error: string }>;
+
+export interface SipCallDeps {
+  stack: SipStack;
+  media: MediaEngine;
+  prepare: PreparePrompt;
+  rooms: ConferenceRooms;
+  /** Where recordings are written. */
+  recordDir: string;
+  /** Address advertised in SDP for RTP (default: the media engine's host). */
+  mediaAddress?: string;
+  codecs?: ('PCMU' | 'PCMA')[];
+}
+
+export interface CallInfo {
+  id?: string;
+  accountId: string;
+  direction: CallDirection;
+  from: SipIdentity;
+  to: SipIdentity;
+  request: SipIdentity;
+  callerId?: CallerId;
+  sipHeaders?: Record<string, string>;
+}
+
+const ALL_KEYS = '0123456789*#ABCD';
+
+function remoteOf(m: NegotiatedMedia): RemoteMedia {
+  return {
+    address: m.remoteAddress,
+    port: m.remotePort,
+    codec: m.codec,
+    payloadType: m.payloadType,
+    ...(m.telephoneEventPt !== undefined ? { dtmfPayloadType: m.telephoneEventPt } : {}),
+  };
+}
+
+export class SipCall extends EventEmitter implements Call {
+  readonly id: string;
+  readonly accountId: string;
+  readonly direction: CallDirection;
+  readonly from: SipIdentity;
+  readonly to: SipIdentity;
+  readonly request: SipIdentity;
+  callerId: CallerId;
+  calleeId: CallerId = {};
+  language = 'en-US';
+  readonly vars = new Map<string, string>();
+  readonly appVars = new Map<string, string>();
+  readonly dtmfCollections = new Map<string, string>();
+  readonly sipHeaders: Record<string, string>;
+  readonly startedAt = Date.now();
+  answeredAt?: number;
+  endedAt?: number;
+  hangupCause?: HangupCause;
+  hangupSipCode?: number;
+  private currentState: CallState = 'ringing';
+  private buffer = '';
+  private negotiated?: NegotiatedMedia;
+  private answerSdp?: string;
+  private readonly ended = new AbortController();
+
+  private constructor(
+    private readonly deps: SipCallDeps,
+    readonly sip: SipSession,
+    readonly media: MediaSession,
+    info: CallInfo,
+  ) {
+    super();
+    this.id = info.id ?? sip.callId ?? `pivot-${randomBytes(8).toString('hex')}`;
+    this.accountId = info.accountId;
+    this.direction = info.direction;
+    this.from = info.from;
+    this.to = info.to;
+    this.request = info.request;
+    this.callerId = info.callerId ?? { number: info.from.user, name: info.from.displayName };
+    this.sipHeaders = info.sipHeaders ?? {};
+    media.on('dtmf', (digit: string) => this.receiveDigit(digit));
+    media.on('failed', () => void this.hangup('MEDIA_TIMEOUT'));
+    media.on('rtpTimeout', () => void this.hangup('MEDIA_TIMEOUT'));
+    sip.on('dtmf', (digit) => this.receiveDigit(digit));
+    sip.on('offer', (offer) => this.onReoffer(offer));
+    sip.on('terminated', (reason, detail) => {
+      const cause: HangupCause =
+        reason === 'cancel' ? 'ORIGINATOR_CANCEL' : reason === 'shutdown' ? 'SYSTEM_SHUTDOWN' : 'NORMAL_CLEARING';
+      this.end(detail?.status ? causeFromSipCode(detail.status) : cause, detail?.status);
+    });
+  }
+
+  private static local(deps: SipCallDeps, port: number): LocalMedia {
+    return {
+      address: deps.mediaAddress ?? deps.media.host,
+      port,
+      codecs: deps.codecs ?? ['PCMU', 'PCMA'],
+      telephoneEvent: true,
+    };
+  }
+
+  /** A call that arrived: its media session is opened and the SDP answer computed (sent with `answer`). */
+  static async inbound(deps: SipCallDeps, invite: IncomingCall, info: CallInfo): Promise<SipCall> {
+    const media = await deps.media.open({ inbandDtmf: true });
+    const call = new SipCall(deps, invite, media, info);
+    if (invite.offer) {
+      const answer = answerOffer(invite.offer, SipCall.local(deps, media.port));
+      if (!answer.ok) {
+        invite.reject(answer.status, undefined, [['Warning', answer.warning]]);
+        await media.close();
+        throw new Error(`no common media: ${answer.warning}`);
+      }
+      call.negotiated = answer.media;
+      call.answerSdp = answer.answer;
+      media.setRemote(remoteOf(answer.media), answer.media.hold);
+    } else {
+      // Delayed offer: we offer in the 200 and the answer comes in the ACK.
+      call.answerSdp = createOffer(SipCall.local(deps, media.port));
+    }
+    return call;
+  }
+
+  /** Place a call (a Dial leg or an API call); resolves once it is answered, or with the failure. */
+  static async outbound(
+    deps: SipCallDeps,
+    target: {
+      uri: string;
+      username?: string;
+      password?: string;
+      headers?: Record<string, string>;
+      dest?: Parameters<SipStack['invite']>[0]['dest'];
+    },
+    info: CallInfo,
+    opts: { near?: MediaSession; timeoutMs?: number; signal?: AbortSignal; onProgress?: (status: number) => void } = {},
+  ): Promise<{ call: SipCall } | { status: number; reason: string }> {
+    const media = await deps.media.open({ inbandDtmf: true, near: opts.near });
+    const local = SipCall.local(deps, media.port);
+    const offer = createOffer(local);
+    const sip: OutgoingCall = deps.stack.invite({
+      uri: target.uri,
+      from: { user: info.callerId?.number ?? info.from.user, displayName: info.callerId?.name },
+      sdp: offer,
+      headers: Object.entries(target.headers ?? {}),
+      ...(target.username && target.password ? { auth: { username: target.username, password: target.password } } : {}),
+      ...(target.dest ? { dest: target.dest } : {}),
+    });
+    const call = new SipCall(deps, sip, media, info);
+    sip.on('progress', (status) => opts.onProgress?.(status));
+    const timer = opts.timeoutMs ? setTimeout(() => void sip.hangup(), opts.timeoutMs) : undefined;
+    const onAbort = (): void => void sip.hangup();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const result = await sip.result;
+    if (timer) clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onAbort);
+    if (!result.ok) {
+      await media.close();
+      return { status: result.status, reason: result.reason };
+    }
+    const answer = readAnswer(sip.remoteSdp ?? '', local);
+    if (!answer.ok) {
+      await sip.bye();
+      await media.close();
+      return { status: 488, reason: `Not Acceptable Here (${answer.warning})` };
+    }
+    call.negotiated = answer.media;
+    media.setRemote(remoteOf(answer.media));
+    call.answeredAt = Date.now();
+    call.setState('answered');
+    return { call };
+  }
+
+  get state(): CallState {
+    return this.currentState;
+  }
+
+  /** A method, so TypeScript doesn't keep a narrowed state across awaits. */
+  private isEnded(): boolean {
+    return this.currentState === 'ended';
+  }
+
+  get dtmfBuffer(): string {
+    return this.buffer;
+  }
+
+  flushDtmf(): string {
+    const d = this.buffer;
+    this.buffer = '';
+    return d;
+  }
+
+  private setState(state: CallState): void {
+    if (this.currentState === state) return;
+    this.currentState = state;
+    this.emit('state', state);
+  }
+
+  private receiveDigit(digit: string): void {
+    if (this.isEnded()) return;
+    this.buffer += digit;
+    this.emit('dtmf', digit);
+  }
+
+  private end(cause: HangupCause, sipCode?: number): void {
+    if (this.isEnded()) return;
+    this.hangupCause = cause;
+    this.hangupSipCode = sipCode;
+    this.endedAt = Date.now();
+    this.setState('ended');
+    this.ended.abort();
+    void this.media.close();
+    this.emit('hangup', cause, sipCode);
+  }
+
+  private onReoffer(offer: { sdp?: string; answer(sdp: string): void; reject(status: number): void }): void {
+    if (!offer.sdp) return offer.answer(this.answerSdp ?? '');
+    const answer = answerOffer(offer.sdp, SipCall.local(this.deps, this.media.port));
+    if (!answer.ok) return offer.reject(answer.status);
+    this.negotiated = answer.media;
+    this.media.setRemote(remoteOf(answer.media), answer.media.hold);
+    offer.answer(answer.answer);
+  }
+
+  /** A signal that fires when the call ends or `signal` does. */
+  private scope(signal?: AbortSignal): AbortSignal {
+    return signal ? AbortSignal.any([signal, this.ended.signal]) : this.ended.signal;
+  }
+
+  // ---- primitives -------------------------------------------------------------------------------------
+
+  async answer(): Promise<void> {
+    if (this.currentState !== 'ringing' && this.currentState !== 'early') return;
+    const invite = this.sip as IncomingCall;
+    if (typeof invite.accept !== 'function') return;
+    try {
+      await invite.accept({ sdp: this.answerSdp });
+      if (!this.negotiated && invite.remoteSdp) {
+        const answer = readAnswer(invite.remoteSdp, SipCall.local(this.deps, this.media.port));
+        if (answer.ok) {
+          this.negotiated = answer.media;
+          this.media.setRemote(remoteOf(answer.media));
+        }
+      }
+      this.answeredAt = Date.now();
+      this.setState('answered');
+    } catch {
+      this.end('RECOVERY_ON_TIMER_EXPIRE');
+    }
+  }
+
+  async ring(opts: { earlyMedia?: boolean } = {}): Promise<void> {
+    if (this.currentState !== 'ringing') return;
+    const invite = this.sip as IncomingCall;
+    if (typeof invite.progress !== 'function') return;
+    if (opts.earlyMedia && this.answerSdp && this.negotiated) {
+      invite.progress(183, { sdp: this.answerSdp });
+      this.setState('early');
+    } else invite.progress(180);
+  }
+
+  private async playPrepared(prepared: { path: string } | { error: string }, opts: PlayOptions): Promise<PlayResult> {
+    if (this.isEnded()) return { reason: 'hangup' };
+    if ('error' in prepared) return { reason: 'error', error: prepared.error };
+    if (this.currentState === 'ringing') await this.answer();
+    const stop = new AbortController();
+    const signal = AbortSignal.any([this.scope(opts.signal), stop.signal]);
+    const terminators = opts.terminators ?? '';
+    let digit: string | undefined;
+    const onDigit = (d: string): void => {
+      if (terminators.includes(d)) {
+        digit = d;
+        stop.abort();
+      }
+    };
+    this.on('dtmf', onDigit);
+    try {
+      const r = await this.media.play([prepared.path], { loop: opts.loop ?? 1, signal });
+      if (digit) return { reason: 'dtmf', digit };
+      if (this.isEnded()) return { reason: 'hangup' };
+      if (opts.signal?.aborted) return { reason: 'aborted' };
+      return r.reason === 'error' ? { reason: 'error', error: r.error } : { reason: 'done' };
+    } finally {
+      this.off('dtmf', onDigit);
+    }
+  }
+
+  async play(source: MediaSource, opts: PlayOptions = {}): Promise<PlayResult> {
+    return this.playPrepared(await this.deps.prepare(source, this.accountId), opts);
+  }
+
+  async say(text: string, opts: SayOptions = {}): Promise<PlayResult> {
+    const source = {
+      kind: 'tts' as const,
+      text,
+      voice: opts.voice,
+      language: opts.language ?? this.language,
+      engine: opts.engine,
+    };
+    return this.playPrepared(await this.deps.prepare(source, this.accountId), opts);
+  }
+
+  wait(ms: number, opts: Interruptible = {}): Promise<'done' | 'hangup' | 'aborted'> {
+    if (this.isEnded()) return Promise.resolve('hangup');
+    const signal = this.scope(opts.signal);
+    return new Promise((resolve) => {
+      const timer = Number.isFinite(ms) ? setTimeout(() => finish('done'), ms) : undefined;
+      const finish = (why: 'done' | 'hangup' | 'aborted'): void => {
+        if (timer) clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        resolve(why);
+      };
+      const onAbort = (): void => finish(this.isEnded() ? 'hangup' : 'aborted');
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  async collect(opts: CollectOptions): Promise<CollectResult> {
+    if (this.isEnded()) return { digits: '', reason: 'hangup' };
+    if (opts.speech)
+      return { digits: '', reason: 'error', error: 'speech recognition is not configured (no ASR provider)' };
+    const terminators = opts.terminators ?? '';
+    let digits = '';
+    const take = (): CollectResult | undefined => {
+      while (this.buffer.length) {
+        const d = this.buffer[0];
+        this.buffer = this.buffer.slice(1);
+        if (terminators.includes(d)) return { digits, reason: 'terminator', terminator: d };
+        digits += d;
+        if (digits.length >= opts.maxDigits) return { digits, reason: 'max_digits' };
+      }
+      return undefined;
+    };
+    const early = take();
+    if (early) return early;
+    const signal = this.scope(opts.signal);
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout;
+      const arm = (): void => {
+        clearTimeout(timer);
+        timer = setTimeout(
+          () => done({ digits, reason: 'timeout' }),
+          digits ? (opts.interdigitMs ?? opts.timeoutMs) : opts.timeoutMs,
+        );
+      };
+      const onDigit = (): void => {
+        const r = take();
+        if (r) done(r);
+        else arm();
+      };
+      const onAbort = (): void => done({ digits, reason: this.isEnded() ? 'hangup' : 'aborted' });
+      const done = (r: CollectResult): void => {
+        clearTimeout(timer);
+        this.off('dtmf', onDigit);
+        signal.removeEventListener('abort', onAbort);
+        resolve(r);
+      };
+      this.on('dtmf', onDigit);
+      signal.addEventListener('abort', onAbort, { once: true });
+      arm();
+    });
+  }
+
+  private recordingFile(id: string, durationMs: number, path: string): RecordingFile {
+    let sizeBytes = 0;
+    try {
+      sizeBytes = statSync(path).size;
+    } catch {
+      // the worker could not write it: reported by the reason
+    }
+    return { id, path, contentType: 'audio/wav', durationMs, sizeBytes };
+  }
+
+  async record(opts: RecordOptions): Promise<RecordResult> {
+    if (this.isEnded()) return { reason: 'hangup', durationMs: 0 };
+    if (this.currentState === 'ringing') await this.answer();
+    const id = randomBytes(16).toString('hex');
+    const file = join(this.deps.recordDir, `${id}.wav`);
+    const stop = new AbortController();
+    let infoTerminator: string | undefined;
+    const terminators = opts.terminators ?? '';
+    const onDigit = (d: string): void => {
+      // RTP and in-band digits stop the recording in the worker; this catches SIP INFO ones too.
+      if (terminators.includes(d) && !infoTerminator) {
+        infoTerminator = d;
+        stop.abort();
+      }
+    };
+    this.on('dtmf', onDigit);
+    const r = await this.media.record(
+      {
+        file,
+        legs: 'caller',
+        channels: 1,
+        maxMs: opts.maxLengthMs,
+        silenceMs: opts.silenceTimeoutMs,
+        beep: opts.beep ?? false,
+        terminators,
+        trimSilence: opts.trimSilence ?? false,
+      },
+      AbortSignal.any([this.scope(opts.signal), stop.signal]),
+    );
+    this.off('dtmf', onDigit);
+    const terminator = r.terminator ?? infoTerminator;
+    this.buffer = terminator ? this.buffer.replace(terminator, '') : this.buffer;
+    const reason: RecordResult['reason'] =
+      r.reason === 'error'
+        ? 'error'
+        : terminator
+          ? 'terminator'
+          : this.isEnded()
+            ? 'hangup'
+            : r.reason === 'stopped'
+              ? 'aborted'
+              : (r.reason as RecordResult['reason']);
+    const recording = r.durationMs > 0 ? this.recordingFile(id, r.durationMs, file) : undefined;
+    return {
+      reason,
+      durationMs: r.durationMs,
+      ...(terminator ? { terminator } : {}),
+      ...(recording ? { recording } : {}),
+      ...(r.error ? { error: r.error } : {}),
+    };
+  }
+
+  async startRecording(opts: BackgroundRecordingOptions): Promise<RecordingHandle> {
+    const id = randomBytes(16).toString('hex');
+    const file = join(this.deps.recordDir, `${id}.wav`);
+    const stop = new AbortController();
+    const done = this.media.record(
+      {
+        file,
+        legs: opts.legs,
+        channels: opts.channels === 'dual' ? 2 : 1,
+        maxMs: opts.maxLengthMs ?? 3_600_000,
+        silenceMs: 0,
+        beep: false,
+        terminators: '',
+        trimSilence: false,
+      },
+      stop.signal,
+    );
+    return {
+      id,
+      stop: async () => {
+        stop.abort();
+        const r = await done;
+        return r.durationMs > 0 ? this.recordingFile(id, r.durationMs, file) : undefined;
+      },
+    };
+  }
+
+  async dial(opts: DialOptions): Promise<DialResult> {
+    // Dialing (B2BUA legs to devices, SIP URIs and carriers) is wired with call routing in the next step.
+    if (this.isEnded()) return { status: 'canceled', bridged: false, durationMs: 0 };
+    const sipTargets = opts.endpoints.filter((e) => e.type === 'sip');
+    if (!sipTargets.length) return { status: 'failed', bridged: false, durationMs: 0, sipCode: 480 };
+    const target = sipTargets[0] as Extract<DialOptions['endpoints'][number], { type: 'sip' }>;
+    const leg = await SipCall.outbound(
+      this.deps,
+      { uri: target.uri, username: target.username, password: target.password, headers: target.headers },
+      {
+        accountId: this.accountId,
+        direction: 'outbound-dial',
+        from: this.to,
+        to: { user: target.uri, realm: '' },
+        request: { user: target.uri, realm: '' },
+        callerId: opts.callerId ?? this.callerId,
+      },
+      { near: this.media, timeoutMs: opts.timeoutMs, signal: this.scope(opts.signal) },
+    );
+    if (!('call' in leg)) {
+      const status =
+        leg.status === 486 || leg.status === 600 || leg.status === 603
+          ? 'busy'
+          : leg.status === 487 || leg.status === 408 || leg.status === 480
+            ? 'no-answer'
+            : 'failed';
+      return { status, bridged: false, durationMs: 0, sipCode: leg.status, cause: causeFromSipCode(leg.status) };
+    }
+    if (this.currentState === 'ringing' || this.currentState === 'early') await this.answer();
+    const bridged = await this.bridgeWith(leg.call, {
+      timeLimitMs: opts.timeLimitMs,
+      hangupOnKey: opts.hangupOnKey,
+      signal: opts.signal,
+    });
+    await leg.call.hangup();
+    return {
+      status: 'completed',
+      bridged: true,
+      legId: leg.call.id,
+      durationMs: bridged.durationMs,
+      endedBy: bridged.endedBy,
+      sipCode: 200,
+    };
+  }
+
+  async bridgeWith(other: Call, opts: BridgeOptions = {}): Promise<BridgeResult> {
+    if (!(other instanceof SipCall)) throw new Error('a SIP call can only be bridged with another SIP call');
+    if (this.isEnded()) return { endedBy: 'caller', durationMs: 0 };
+    if (other.state === 'ended') return { endedBy: 'callee', durationMs: 0 };
+    const started = Date.now();
+    MediaSession.bridge(this.media, other.media);
+    this.setState('bridged');
+    other.setState('bridged');
+    const endedBy = await new Promise<BridgeResult['endedBy']>((resolve) => {
+      const timer = opts.timeLimitMs ? setTimeout(() => finish('time_limit'), opts.timeLimitMs) : undefined;
+      const mine = (): void => finish('caller');
+      const theirs = (): void => finish('callee');
+      const abort = (): void => finish('aborted');
+      const key = (d: string): void => {
+        if (d === opts.hangupOnKey) finish('hangup_key');
+      };
+      const finish = (why: BridgeResult['endedBy']): void => {
+        if (timer) clearTimeout(timer);
+        this.off('hangup', mine);
+        other.off('hangup', theirs);
+        this.off('dtmf', key);
+        opts.signal?.removeEventListener('abort', abort);
+        resolve(why);
+      };
+      this.once('hangup', mine);
+      other.once('hangup', theirs);
+      this.on('dtmf', key);
+      opts.signal?.addEventListener('abort', abort, { once: true });
+    });
+    MediaSession.unbridge(this.media, other.media);
+    for (const c of [this, other]) if (c.currentState === 'bridged') c.setState('answered');
+    return { endedBy, durationMs: Date.now() - started };
+  }
+
+  async conference(opts: ConferenceOptions): Promise<ConferenceResult> {
+    if (this.isEnded()) return { reason: 'hangup', durationMs: 0 };
+    if (this.currentState === 'ringing') await this.answer();
+    const rooms = this.deps.rooms;
+    const { room, full } = rooms.join(
+      opts.room,
+      { callId: this.id, moderator: !!opts.moderator, endOnExit: !!opts.endOnExit },
+      opts.startOnEnter !== false,
+      opts.maxParticipants,
+    );
+    if (full) return { reason: 'full', durationMs: 0 };
+    const joined = Date.now();
+    opts.onEvent?.({ type: 'join', room: opts.room, participants: rooms.size(opts.room) });
+    const scope = this.scope(opts.signal);
+    const left = new AbortController();
+    const onEnd = (): void => left.abort();
+    room.once('end', onEnd);
+    if (!room.started) {
+      // Hold music (or silence) until a member who starts the conference joins.
+      const started = new AbortController();
+      room.once('start', () => started.abort());
+      const waiting = AbortSignal.any([scope, started.signal, left.signal]);
+      if (opts.waitMusic) await this.play(opts.waitMusic, { loop: 0, signal: waiting });
+      else await this.wait(Infinity, { signal: waiting });
+    }
+    let reason: ConferenceResult['reason'] = 'hangup';
+    if (!this.isEnded() && !left.signal.aborted) {
+      if (opts.entryTone) await this.play({ kind: 'tone', tone: 'beep' }, { signal: scope });
+      this.deps.media.joinRoom(opts.room, this.media, { muted: opts.muted, deaf: opts.deaf });
+      const key = (d: string): void => {
+        if (d === opts.hangupOnKey) left.abort();
+      };
+      this.on('dtmf', key);
+      const why = await this.wait(opts.timeLimitMs ?? Infinity, { signal: AbortSignal.any([scope, left.signal]) });
+      this.off('dtmf', key);
+      this.deps.media.leaveRoom(opts.room, this.media);
+      reason = this.isEnded()
+        ? 'hangup'
+        : room.ended
+          ? 'ended'
+          : why === 'aborted' && opts.signal?.aborted
+            ? 'aborted'
+            : 'left';
+    }
+    room.off('end', onEnd);
+    rooms.leave(opts.room, this.id);
+    opts.onEvent?.({ type: 'leave', room: opts.room, participants: rooms.size(opts.room) });
+    return { reason, durationMs: Date.now() - joined };
+  }
+
+  async sendDtmf(digits: string, opts: { durationMs?: number } = {}): Promise<void> {
+    if (this.isEnded()) return;
+    if (this.negotiated?.telephoneEventPt !== undefined) return this.media.sendDtmf(digits, opts.durationMs ?? 100);
+    for (const d of digits) if (ALL_KEYS.includes(d)) await this.sip.sendDtmfInfo(d, opts.durationMs ?? 100);
+  }
+
+  async reject(sipCode: number, reason?: string): Promise<void> {
+    if (this.isEnded()) return;
+    const invite = this.sip as IncomingCall;
+    if (this.answeredAt === undefined && typeof invite.reject === 'function') invite.reject(sipCode, reason);
+    else await this.sip.bye();
+    this.end(causeFromSipCode(sipCode), sipCode);
+  }
+
+  async hangup(cause: HangupCause = 'NORMAL_CLEARING'): Promise<void> {
+    if (this.isEnded()) return;
+    this.end(cause);
+    await this.sip.hangup().catch(() => undefined);
+  }
+
+  override on<E extends keyof CallEvents>(event: E, listener: CallEvents[E]): this {
+    return super.on(event, listener);
+  }
+
+  override off<E extends keyof CallEvents>(event: E, listener: CallEvents[E]): this {
+    return super.off(event, listener);
+  }
+}

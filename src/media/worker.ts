@@ -1,0 +1,468 @@
+// A media worker: owns the RTP sockets of its sessions and one drift-free 20 ms scheduler. Each tick, every
+// session publishes what it received (decoded to L16) in its rx ring, sends one packet (DTMF, or audio from a
+// prompt, another leg or a mixer, or silence), feeds its recorder, and every conference room hosted here mixes.
+// Nothing on this path allocates per packet: buffers and frames are preallocated per session.
+
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+import { DtmfReceiver, DtmfSender, readTelephoneEvent } from './dtmf.js';
+import { FRAME_SAMPLES, FrameRing } from './frame-ring.js';
+import { ALAW_TO_L16, L16_TO_ALAW, L16_TO_ULAW, ULAW_TO_L16, ulawToAlaw, type Codec } from './g711.js';
+import { InbandDtmfDetector } from './goertzel.js';
+import { mixInto, mixMinus } from './mixer.js';
+import type { Command, RecordSpec, RemoteMedia, WorkerEvent } from './protocol.js';
+import { Recorder } from './recorder.js';
+import { RtpReceiveStats } from './rtcp.js';
+import { RtpHeader, isRtcp, readRtp, writeRtp } from './rtp.js';
+import { DriftFreeScheduler } from './scheduler.js';
+
+const port = parentPort!;
+const emit = (e: WorkerEvent): void => port.postMessage(e);
+
+/** µ-law silence and a 500 ms 440 Hz beep (played before a recording starts). */
+const ULAW_SILENCE = 0xff;
+const BEEP = (() => {
+  const b = new Uint8Array(4000);
+  for (let i = 0; i < b.length; i++)
+    b[i] = L16_TO_ULAW[Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000)) & 0xffff];
+  return b;
+})();
+
+/** Prompt files read once per worker (they are small 8 kHz µ-law files from the prompt cache). */
+const promptCache = new Map<string, Uint8Array>();
+function prompt(path: string): Uint8Array {
+  let data = promptCache.get(path);
+  if (!data) {
+    data = new Uint8Array(readFileSync(path));
+    if (promptCache.size > 256) promptCache.delete(promptCache.keys().next().value!);
+    promptCache.set(path, data);
+  }
+  return data;
+}
+
+interface Playback {
+  op: number;
+  files: Uint8Array[];
+  index: number;
+  offset: number;
+  loopsLeft: number;
+  terminators: string;
+}
+
+/** A few decoded frames waiting for their tick: enough to absorb scheduling jitter between arrival and tick. */
+const JITTER_SLOTS = 4;
+
+class Session {
+  readonly rx: FrameRing;
+  readonly tx: FrameRing;
+  remote?: RemoteMedia;
+  hold = false;
+  latched?: { address: string; port: number };
+  lastRtpAt = 0;
+  rtpTimedOut = false;
+  playback?: Playback;
+  recorder?: Recorder;
+  recordOp = 0;
+  source?: FrameRing;
+  sourceCursor = { pos: 0 };
+  dtmfOut?: { op: number; digits: string; index: number; durationMs: number; gapTicks: number };
+  readonly dtmfSender = new DtmfSender();
+  readonly dtmfReceiver = new DtmfReceiver();
+  readonly inband?: InbandDtmfDetector;
+  readonly stats = new RtpReceiveStats();
+  readonly header = new RtpHeader();
+  // Send state (RFC 3550: random initial sequence, timestamp and SSRC).
+  seq = (Math.random() * 0xffff) | 0;
+  ts = (Math.random() * 0xffffffff) >>> 0;
+  readonly ssrc = (Math.random() * 0xffffffff) >>> 0;
+  sent = 0;
+  readonly packet = Buffer.alloc(12 + FRAME_SAMPLES);
+  // Frames reused every tick.
+  readonly rxFrame = new Int16Array(FRAME_SAMPLES);
+  readonly txFrame = new Int16Array(FRAME_SAMPLES);
+  private readonly jitter = Array.from({ length: JITTER_SLOTS }, () => new Int16Array(FRAME_SAMPLES));
+  private jitterHead = 0;
+  private jitterCount = 0;
+
+  constructor(
+    readonly id: number,
+    readonly socket: Socket,
+    readonly localPort: number,
+    cmd: Extract<Command, { t: 'open' }>,
+  ) {
+    this.rx = new FrameRing(cmd.rx);
+    this.tx = new FrameRing(cmd.tx);
+    this.remote = cmd.remote;
+    if (cmd.inbandDtmf) this.inband = new InbandDtmfDetector();
+    this.rtpTimeoutMs = cmd.rtpTimeoutMs;
+  }
+  readonly rtpTimeoutMs: number;
+
+  get codec(): Codec {
+    return this.remote?.codec ?? 'PCMU';
+  }
+
+  /** A packet from the network (socket handler). */
+  receive(msg: Buffer, rinfo: RemoteInfo, now: number): void {
+    if (isRtcp(msg)) return;
+    const h = this.header;
+    if (!readRtp(msg, msg.length, h)) return;
+    // Symmetric RTP: latch onto the first source; after that, packets from elsewhere are ignored.
+    if (!this.latched) {
+      this.latched = { address: rinfo.address, port: rinfo.port };
+      emit({ t: 'latched', id: this.id, address: rinfo.address, port: rinfo.port });
+    } else if (this.latched.port !== rinfo.port || this.latched.address !== rinfo.address) {
+      return;
+    }
+    this.lastRtpAt = now;
+    this.stats.update(h.sequence, h.timestamp, now);
+    if (this.remote?.dtmfPayloadType !== undefined && h.payloadType === this.remote.dtmfPayloadType) {
+      const ev = readTelephoneEvent(msg, h.payloadOffset);
+      const digit = this.dtmfReceiver.feed(h.timestamp, ev.event, ev.end, ev.duration, now, h.marker);
+      if (digit) this.digit(digit, 'rfc4733');
+      return;
+    }
+    const table = h.payloadType === 0 ? ULAW_TO_L16 : h.payloadType === 8 ? ALAW_TO_L16 : undefined;
+    if (!table) return;
+    if (this.jitterCount === JITTER_SLOTS) {
+      // Too many frames waiting: drop the oldest (the peer sends faster than our clock, or a burst arrived).
+      this.jitterHead = (this.jitterHead + 1) % JITTER_SLOTS;
+      this.jitterCount--;
+    }
+    const slot = this.jitter[(this.jitterHead + this.jitterCount) % JITTER_SLOTS];
+    const n = Math.min(FRAME_SAMPLES, h.payloadLength);
+    for (let i = 0; i < n; i++) slot[i] = table[msg[h.payloadOffset + i]];
+    for (let i = n; i < FRAME_SAMPLES; i++) slot[i] = 0;
+    this.jitterCount++;
+  }
+
+  digit(digit: string, via: 'rfc4733' | 'inband'): void {
+    emit({ t: 'dtmf', id: this.id, digit, via });
+    const p = this.playback;
+    if (p && p.terminators.includes(digit)) {
+      this.playback = undefined;
+      emit({ t: 'played', id: this.id, op: p.op, reason: 'dtmf', digit });
+    }
+    if (this.recorder?.terminators.includes(digit)) this.finishRecording('terminator', digit);
+  }
+
+  /** The frame received for this tick into rxFrame (silence when none arrived). */
+  private takeReceived(): boolean {
+    if (this.jitterCount === 0) {
+      this.rxFrame.fill(0);
+      return false;
+    }
+    this.rxFrame.set(this.jitter[this.jitterHead]);
+    this.jitterHead = (this.jitterHead + 1) % JITTER_SLOTS;
+    this.jitterCount--;
+    return true;
+  }
+
+  tick(now: number): void {
+    // A digit whose End packets were all lost is reported once the events stop.
+    const lost = this.dtmfReceiver.flush(now);
+    if (lost) this.digit(lost, 'rfc4733');
+    const got = this.takeReceived();
+    this.rx.write(this.rxFrame);
+    if (got && this.inband) {
+      const d = this.inband.push(this.rxFrame, FRAME_SAMPLES);
+      if (d) this.digit(d, 'inband');
+    }
+    this.sendOne();
+    if (this.recorder) {
+      const reason = this.recorder.push(this.rxFrame, this.txFrame);
+      if (reason) this.finishRecording(reason);
+    }
+    if (this.rtpTimeoutMs && this.lastRtpAt && !this.rtpTimedOut && now - this.lastRtpAt > this.rtpTimeoutMs) {
+      this.rtpTimedOut = true;
+      emit({ t: 'rtp-timeout', id: this.id });
+    }
+  }
+
+  /** One packet: DTMF events win over audio; audio comes from a ring (bridge, mixer), a prompt, or silence. */
+  private sendOne(): void {
+    const dest = this.latched ?? this.remote;
+    const payload = this.packet;
+    this.ts = (this.ts + FRAME_SAMPLES) >>> 0;
+    if (this.dtmfOut && this.remote?.dtmfPayloadType !== undefined && dest && !this.hold) {
+      const p = this.dtmfSender.nextPacket(payload, 12);
+      if (p) {
+        writeRtp(payload, {
+          marker: p.marker,
+          payloadType: this.remote.dtmfPayloadType,
+          sequence: this.nextSeq(),
+          timestamp: p.timestamp,
+          ssrc: this.ssrc,
+        });
+        this.socket.send(payload, 0, 12 + p.length, dest.port, dest.address);
+        this.sent++;
+        if (p.last) this.nextDigit();
+        this.txFrame.fill(0);
+        return;
+      }
+    }
+    if (this.dtmfOut && !this.dtmfSender.active) this.nextDigit();
+    const pcma = this.codec === 'PCMA';
+    if (this.source) {
+      if (!this.source.read(this.sourceCursor, this.txFrame)) this.txFrame.fill(0);
+      const enc = pcma ? L16_TO_ALAW : L16_TO_ULAW;
+      for (let i = 0; i < FRAME_SAMPLES; i++) payload[12 + i] = enc[this.txFrame[i] & 0xffff];
+    } else if (this.playback) {
+      this.copyPrompt(payload);
+      if (pcma) ulawToAlaw(payload.subarray(12), payload.subarray(12), FRAME_SAMPLES);
+      if (this.recorder?.needsTx) {
+        const dec = pcma ? ALAW_TO_L16 : ULAW_TO_L16;
+        for (let i = 0; i < FRAME_SAMPLES; i++) this.txFrame[i] = dec[payload[12 + i]];
+      }
+    } else {
+      payload.fill(pcma ? 0xd5 : ULAW_SILENCE, 12);
+      this.txFrame.fill(0);
+    }
+    if (!dest || this.hold) return;
+    writeRtp(payload, {
+      marker: this.sent === 0,
+      payloadType: this.remote?.payloadType ?? (pcma ? 8 : 0),
+      sequence: this.nextSeq(),
+      timestamp: this.ts,
+      ssrc: this.ssrc,
+    });
+    this.socket.send(payload, 0, 12 + FRAME_SAMPLES, dest.port, dest.address);
+    this.sent++;
+  }
+
+  private nextSeq(): number {
+    this.seq = (this.seq + 1) & 0xffff;
+    return this.seq;
+  }
+
+  /** Copy the next 20 ms of the playing prompt (µ-law) into the packet payload, looping or finishing. */
+  private copyPrompt(payload: Buffer): void {
+    const p = this.playback!;
+    let filled = 0;
+    while (filled < FRAME_SAMPLES) {
+      const file = p.files[p.index];
+      if (!file || p.offset >= file.length) {
+        p.index++;
+        p.offset = 0;
+        if (p.index >= p.files.length) {
+          if (p.loopsLeft > 1 || p.loopsLeft === 0) {
+            if (p.loopsLeft > 1) p.loopsLeft--;
+            p.index = 0;
+            if (p.files.every((f) => f.length === 0)) break;
+            continue;
+          }
+          break;
+        }
+        continue;
+      }
+      const n = Math.min(FRAME_SAMPLES - filled, file.length - p.offset);
+      payload.set(file.subarray(p.offset, p.offset + n), 12 + filled);
+      p.offset += n;
+      filled += n;
+    }
+    if (filled < FRAME_SAMPLES) {
+      payload.fill(ULAW_SILENCE, 12 + filled, 12 + FRAME_SAMPLES);
+      this.playback = undefined;
+      emit({ t: 'played', id: this.id, op: p.op, reason: 'done' });
+    }
+  }
+
+  startDtmf(op: number, digits: string, durationMs: number): void {
+    if (this.remote?.dtmfPayloadType === undefined) {
+      // No RFC 4733 with this peer: the call layer falls back to SIP INFO.
+      emit({ t: 'dtmf-sent', id: this.id, op });
+      return;
+    }
+    this.dtmfOut = { op, digits, index: -1, durationMs, gapTicks: 0 };
+    this.nextDigit();
+  }
+
+  private nextDigit(): void {
+    const d = this.dtmfOut!;
+    d.index++;
+    while (d.index < d.digits.length && /[wW]/.test(d.digits[d.index])) d.index++; // pauses are handled by timing
+    if (d.index >= d.digits.length) {
+      this.dtmfOut = undefined;
+      emit({ t: 'dtmf-sent', id: this.id, op: d.op });
+      return;
+    }
+    this.dtmfSender.start(d.digits[d.index], this.ts, d.durationMs);
+  }
+
+  startRecording(op: number, spec: RecordSpec): void {
+    this.recorder?.finish('stopped');
+    this.recordOp = op;
+    try {
+      this.recorder = new Recorder(spec);
+    } catch (err) {
+      emit({ t: 'recorded', id: this.id, op, reason: 'error', durationMs: 0, error: (err as Error).message });
+      return;
+    }
+    if (spec.beep) this.playback = { op: -1, files: [BEEP], index: 0, offset: 0, loopsLeft: 1, terminators: '' };
+  }
+
+  finishRecording(reason: 'silence' | 'terminator' | 'max_length' | 'stopped' | 'error', terminator?: string): void {
+    const r = this.recorder;
+    if (!r) return;
+    this.recorder = undefined;
+    const durationMs = r.finish(reason);
+    emit({ t: 'recorded', id: this.id, op: this.recordOp, reason, durationMs, ...(terminator ? { terminator } : {}) });
+  }
+}
+
+// ---- rooms (conference mixing) ---------------------------------------------------------------------------
+
+interface Member {
+  id: number;
+  rx: FrameRing;
+  tx: FrameRing;
+  cursor: { pos: number };
+  frame: Int16Array;
+  muted: boolean;
+  deaf: boolean;
+}
+
+const rooms = new Map<string, { members: Member[]; acc: Int32Array; out: Int16Array }>();
+
+function mixRooms(): void {
+  for (const room of rooms.values()) {
+    room.acc.fill(0);
+    for (const m of room.members) {
+      if (!m.rx.read(m.cursor, m.frame)) m.frame.fill(0);
+      if (!m.muted) mixInto(room.acc, m.frame, FRAME_SAMPLES);
+    }
+    for (const m of room.members) {
+      if (m.deaf) room.out.fill(0);
+      else mixMinus(room.acc, m.muted ? null : m.frame, room.out, FRAME_SAMPLES);
+      m.tx.write(room.out);
+    }
+  }
+}
+
+// ---- the worker loop --------------------------------------------------------------------------------------
+
+const sessions = new Map<number, Session>();
+const scheduler = new DriftFreeScheduler();
+let maxLate = 0;
+scheduler.onTick = (_n: number, lateMs: number) => {
+  if (lateMs > maxLate) maxLate = lateMs;
+  const now = Date.now();
+  for (const s of sessions.values()) s.tick(now);
+  mixRooms();
+};
+scheduler.start(20);
+setInterval(() => {
+  emit({ t: 'load', sessions: sessions.size, lateMs: maxLate });
+  maxLate = 0;
+}, 1000).unref();
+
+function bindIn(range: { min: number; max: number }, host: string): Promise<{ socket: Socket; port: number }> {
+  // Try even ports from a random start (RTP convention), bounded by the range size.
+  const span = Math.floor((range.max - range.min) / 2) + 1;
+  const start = Math.floor(Math.random() * span);
+  return new Promise((resolve, reject) => {
+    let tries = 0;
+    const attempt = (): void => {
+      if (tries >= Math.min(span, 64) || tries >= span) return reject(new Error('no free RTP port in the range'));
+      const p = range.min + ((start + tries++) % span) * 2;
+      const socket = createSocket('udp4');
+      socket.once('error', () => {
+        socket.close();
+        attempt();
+      });
+      socket.bind(p, host, () => {
+        socket.removeAllListeners('error');
+        socket.on('error', () => undefined); // a send error (ICMP) must never crash the worker
+        resolve({ socket, port: p });
+      });
+    };
+    attempt();
+  });
+}
+
+async function open(cmd: Extract<Command, { t: 'open' }>): Promise<void> {
+  try {
+    const { socket, port: localPort } = await bindIn(cmd.ports, cmd.host);
+    const s = new Session(cmd.id, socket, localPort, cmd);
+    socket.on('message', (msg, rinfo) => s.receive(msg, rinfo, Date.now()));
+    sessions.set(cmd.id, s);
+    emit({ t: 'opened', id: cmd.id, port: localPort });
+  } catch (err) {
+    emit({ t: 'open-failed', id: cmd.id, message: (err as Error).message });
+  }
+}
+
+port.on('message', (cmd: Command) => {
+  if (cmd.t === 'open') return void open(cmd);
+  if (cmd.t === 'mix') {
+    if (!cmd.members.length) return void rooms.delete(cmd.room);
+    const old = rooms.get(cmd.room);
+    rooms.set(cmd.room, {
+      acc: old?.acc ?? new Int32Array(FRAME_SAMPLES),
+      out: old?.out ?? new Int16Array(FRAME_SAMPLES),
+      members: cmd.members.map((m) => {
+        const prev = old?.members.find((x) => x.id === m.id);
+        const rx = prev?.rx ?? new FrameRing(m.rx);
+        return {
+          id: m.id,
+          rx,
+          tx: prev?.tx ?? new FrameRing(m.tx),
+          cursor: prev?.cursor ?? rx.cursor(),
+          frame: prev?.frame ?? new Int16Array(FRAME_SAMPLES),
+          muted: m.muted,
+          deaf: m.deaf,
+        };
+      }),
+    });
+    return;
+  }
+  const s = sessions.get(cmd.id);
+  if (!s) return;
+  switch (cmd.t) {
+    case 'remote':
+      s.remote = cmd.remote;
+      s.hold = !!cmd.hold;
+      s.latched = undefined;
+      return;
+    case 'play': {
+      const old = s.playback;
+      if (old && old.op >= 0) emit({ t: 'played', id: s.id, op: old.op, reason: 'stopped' });
+      try {
+        const files = cmd.files.map(prompt);
+        s.playback = { op: cmd.op, files, index: 0, offset: 0, loopsLeft: cmd.loop, terminators: cmd.terminators };
+      } catch (err) {
+        emit({ t: 'played', id: s.id, op: cmd.op, reason: 'error', error: (err as Error).message });
+      }
+      return;
+    }
+    case 'stop':
+      if (s.playback?.op === cmd.op) {
+        s.playback = undefined;
+        emit({ t: 'played', id: s.id, op: cmd.op, reason: 'stopped' });
+      }
+      if (s.recordOp === cmd.op) s.finishRecording('stopped');
+      return;
+    case 'record':
+      return s.startRecording(cmd.op, cmd.spec);
+    case 'dtmf':
+      return s.startDtmf(cmd.op, cmd.digits, cmd.durationMs);
+    case 'source':
+      s.source = cmd.ring ? new FrameRing(cmd.ring) : undefined;
+      s.sourceCursor = s.source ? s.source.cursor() : { pos: 0 };
+      return;
+    case 'close': {
+      s.finishRecording('stopped');
+      if (s.playback && s.playback.op >= 0) emit({ t: 'played', id: s.id, op: s.playback.op, reason: 'stopped' });
+      sessions.delete(s.id);
+      s.socket.close();
+      const st = s.stats.snapshot();
+      emit({
+        t: 'closed',
+        id: s.id,
+        stats: { packetsSent: s.sent, packetsReceived: st.received, packetsLost: st.lost, jitterMs: st.jitterMs },
+      });
+      return;
+    }
+  }
+});
