@@ -21,6 +21,10 @@ export interface BaresipOptions {
   account: string;
   /** Hard limit on baresip's life (default 30 s). */
   timeoutMs?: number;
+  /** Frequency of the sine the phone "says" (default 440 Hz). */
+  sineHz?: number;
+  /** Dump what the phone sends and hears to `dump-*-enc.wav` / `dump-*-dec.wav` here (sndfile module). */
+  dumpDir?: string;
 }
 
 export class Baresip {
@@ -33,6 +37,8 @@ export class Baresip {
   private constructor(
     private readonly proc: ChildProcess,
     private readonly socket: Socket,
+    /** The phone's SIP address (for calls to it). */
+    readonly sipPort: number,
   ) {}
 
   static async start(opts: BaresipOptions): Promise<Baresip> {
@@ -45,7 +51,7 @@ export class Baresip {
         `sip_listen 127.0.0.1:${sipPort}`,
         'sip_trans_def udp',
         'audio_player aubridge,nil',
-        'audio_source ausine,440',
+        `audio_source ausine,${opts.sineHz ?? 440}`,
         'ausrc_srate 48000',
         'auplay_srate 48000',
         'ausrc_channels 2',
@@ -57,6 +63,7 @@ export class Baresip {
         'module aubridge.so',
         'module account.so',
         'module menu.so',
+        ...(opts.dumpDir ? ['module sndfile.so', `snd_path ${opts.dumpDir}`] : []),
         'module_app ctrl_tcp.so',
         `ctrl_tcp_listen 127.0.0.1:${ctrlPort}`,
         'net_interface 127.0.0.1',
@@ -71,7 +78,7 @@ export class Baresip {
     proc.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     proc.stderr!.on('data', (d: Buffer) => (output += d.toString()));
     const socket = await connectWithRetry(ctrlPort, 5000, () => output);
-    const b = new Baresip(proc, socket);
+    const b = new Baresip(proc, socket, sipPort);
     proc.stdout!.on('data', (d: Buffer) => (b.output += d.toString()));
     b.output = output;
     socket.on('data', (d: Buffer) => b.receive(d));

@@ -85,3 +85,45 @@ export function soxStat(path: string): { seconds: number; rms: number } {
   const num = (label: string): number => Number(new RegExp(`${label}:\\s*([-\\d.e]+)`).exec(out)?.[1] ?? NaN);
   return { seconds: num('Length \\(seconds\\)'), rms: num('RMS\\s+amplitude') };
 }
+
+/** An audio file decoded to 8 kHz mono. */
+export async function read8k(path: string): Promise<Int16Array> {
+  const { readFileSync } = await import('node:fs');
+  const { decodeAudio } = await import('../../src/media/prompts/audio.js');
+  return decodeAudio(new Uint8Array(readFileSync(path)), 'audio/wav');
+}
+
+/** Share of the signal's power at `hz` (Goertzel over the whole span), 0..1. */
+export function toneShare(samples: Int16Array, hz: number, from = 0, to = samples.length): number {
+  const n = to - from;
+  if (n <= 0) return 0;
+  const k = (2 * Math.PI * hz) / 8000;
+  const coeff = 2 * Math.cos(k);
+  let s1 = 0;
+  let s2 = 0;
+  let energy = 0;
+  for (let i = from; i < to; i++) {
+    const x = samples[i];
+    energy += x * x;
+    const s0 = x + coeff * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+  }
+  const power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
+  return energy ? (2 * power) / (n * energy) : 0;
+}
+
+/** RMS of a span of samples (0..32768). */
+export function rmsOf(samples: Int16Array, from = 0, to = samples.length): number {
+  let sum = 0;
+  for (let i = from; i < to; i++) sum += samples[i] * samples[i];
+  return to > from ? Math.sqrt(sum / (to - from)) : 0;
+}
+
+/** The sndfile dump of what a baresip phone heard. */
+export async function heardBy(dumpDir: string): Promise<string> {
+  const { readdirSync } = await import('node:fs');
+  const file = readdirSync(dumpDir).find((f) => f.endsWith('-dec.wav'));
+  if (!file) throw new Error(`no decoded-audio dump in ${dumpDir}`);
+  return `${dumpDir}/${file}`;
+}
