@@ -35,6 +35,8 @@ export interface WorkerSlot {
   ports: { min: number; max: number };
   sessions: Set<MediaSession>;
   lateMs: number;
+  /** The worst lateness ever reported. */
+  peakLateMs: number;
   restarts: number;
 }
 
@@ -77,13 +79,18 @@ export class MediaEngine extends EventEmitter {
   }
 
   /** Live sessions and the worst scheduling lateness each worker reported in the last second. */
-  load(): { worker: number; sessions: number; lateMs: number }[] {
-    return this.slots.map((s) => ({ worker: s.index, sessions: s.sessions.size, lateMs: s.lateMs }));
+  load(): { worker: number; sessions: number; lateMs: number; peakLateMs: number }[] {
+    return this.slots.map((s) => ({
+      worker: s.index,
+      sessions: s.sessions.size,
+      lateMs: s.lateMs,
+      peakLateMs: s.peakLateMs,
+    }));
   }
 
   private spawn(index: number, ports: { min: number; max: number }, restarts: number): WorkerSlot {
     const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url));
-    const slot: WorkerSlot = { index, worker, ports, sessions: new Set(), lateMs: 0, restarts };
+    const slot: WorkerSlot = { index, worker, ports, sessions: new Set(), lateMs: 0, peakLateMs: 0, restarts };
     worker.on('message', (e: WorkerEvent) => this.onEvent(slot, e));
     worker.on('error', (err) => this.emit('workerError', { worker: index, error: err.message }));
     worker.on('exit', (code) => {
@@ -167,6 +174,7 @@ export class MediaEngine extends EventEmitter {
   private onEvent(slot: WorkerSlot, e: WorkerEvent): void {
     if (e.t === 'load') {
       slot.lateMs = e.lateMs;
+      slot.peakLateMs = Math.max(slot.peakLateMs, e.lateMs);
       return;
     }
     const session = this.sessions.get(e.id);

@@ -11,6 +11,8 @@ export const SILENCE_RMS = 200;
 /** The beep before a recording lasts 500 ms: frames during it are not recorded. */
 const BEEP_TICKS = 25;
 const HEADER = 44;
+/** Write to disk every second (50 frames). */
+const FLUSH_FRAMES = 50;
 
 export type RecordEnd = 'silence' | 'terminator' | 'max_length' | 'stopped' | 'error';
 
@@ -37,6 +39,8 @@ export class Recorder {
   private silentMs = 0;
   private ticks = 0;
   private skip: number;
+  /** Frames until the next write; the first is random so recordings started together don't all write at once. */
+  private untilFlush = 1 + Math.floor(Math.random() * FLUSH_FRAMES);
 
   constructor(private readonly spec: RecordSpec) {
     this.terminators = spec.terminators;
@@ -83,7 +87,10 @@ export class Recorder {
       }
     }
     this.samples += FRAME_SAMPLES;
-    if (this.buffered === b.length) this.flush();
+    if (this.buffered === b.length || --this.untilFlush === 0) {
+      this.flush();
+      this.untilFlush = FLUSH_FRAMES;
+    }
   }
 
   private flush(): void {

@@ -59,6 +59,7 @@ class Session {
   remote?: RemoteMedia;
   hold = false;
   latched?: { address: string; port: number };
+  connected = false;
   lastRtpAt = 0;
   rtpTimedOut = false;
   playback?: Playback;
@@ -111,6 +112,9 @@ class Session {
     // Symmetric RTP: latch onto the first source; after that, packets from elsewhere are ignored.
     if (!this.latched) {
       this.latched = { address: rinfo.address, port: rinfo.port };
+      // A connected socket sends synchronously (no per-packet address lookup, so the reused packet buffer is safe
+      // even when late ticks run back to back) and the kernel drops packets from any other source.
+      this.socket.connect(rinfo.port, rinfo.address, () => (this.connected = true));
       emit({ t: 'latched', id: this.id, address: rinfo.address, port: rinfo.port });
     } else if (this.latched.port !== rinfo.port || this.latched.address !== rinfo.address) {
       return;
@@ -195,7 +199,7 @@ class Session {
           timestamp: p.timestamp,
           ssrc: this.ssrc,
         });
-        this.socket.send(payload, 0, 12 + p.length, dest.port, dest.address);
+        this.transmit(12 + p.length, dest);
         this.sent++;
         if (p.last) this.nextDigit();
         this.txFrame.fill(0);
@@ -227,8 +231,22 @@ class Session {
       timestamp: this.ts,
       ssrc: this.ssrc,
     });
-    this.socket.send(payload, 0, 12 + FRAME_SAMPLES, dest.port, dest.address);
+    this.transmit(12 + FRAME_SAMPLES, dest);
     this.sent++;
+  }
+
+  private transmit(length: number, dest: { address: string; port: number }): void {
+    if (this.connected) this.socket.send(this.packet, 0, length);
+    else this.socket.send(this.packet, 0, length, dest.port, dest.address);
+  }
+
+  /** Forget the latched source (new SDP from the peer). */
+  unlatch(): void {
+    this.latched = undefined;
+    if (this.connected) {
+      this.connected = false;
+      this.socket.disconnect();
+    }
   }
 
   private nextSeq(): number {
@@ -423,7 +441,7 @@ port.on('message', (cmd: Command) => {
     case 'remote':
       s.remote = cmd.remote;
       s.hold = !!cmd.hold;
-      s.latched = undefined;
+      s.unlatch();
       return;
     case 'play': {
       const old = s.playback;

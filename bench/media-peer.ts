@@ -1,0 +1,124 @@
+// The far end of bench/media: N RTP endpoints in their own process. Each sends 20 ms PCMU packets to its Pivot
+// session and measures the gaps between the packets it receives and the ones lost. Driven over stdin/stdout.
+//   in:  {"cmd":"open","n":500}          out: {"ports":[...]}
+//   in:  {"cmd":"start","targets":[...]}  (Pivot's session ports, same order)
+//   in:  {"cmd":"stop"}                   out: {"gaps":{p50,p99,p999,max},"received","lost","sent"}
+
+import { createSocket, type Socket } from 'node:dgram';
+import { createInterface } from 'node:readline';
+import { DriftFreeScheduler } from '../src/media/scheduler.js';
+
+interface Leg {
+  socket: Socket;
+  port: number;
+  target?: number;
+  seq: number;
+  ts: number;
+  lastArrival: number;
+  lastSeq: number;
+  received: number;
+  lost: number;
+  reordered: number;
+}
+
+const legs: Leg[] = [];
+const gaps = new Uint32Array(2000); // histogram of receive gaps in 0.1 ms steps up to 200 ms
+let overflow = 0;
+let sent = 0;
+const packet = Buffer.alloc(172, 0xff);
+const scheduler = new DriftFreeScheduler();
+let cpuAtStart = process.cpuUsage();
+let startedAt = 0;
+
+function record(leg: Leg, seq: number): void {
+  const now = performance.now();
+  if (leg.lastArrival) {
+    const bin = Math.round((now - leg.lastArrival) * 10);
+    if (bin < gaps.length) gaps[bin]++;
+    else overflow++;
+    // Signed distance from the expected sequence number: ahead means lost packets, behind means reordered.
+    const d = ((seq - ((leg.lastSeq + 1) & 0xffff) + 0x8000) & 0xffff) - 0x8000;
+    if (d > 0) {
+      leg.lost += d;
+    }
+    if (d < 0) {
+      leg.reordered++;
+      leg.received++;
+      return;
+    }
+  }
+  leg.lastArrival = now;
+  leg.lastSeq = seq;
+  leg.received++;
+}
+
+function percentile(p: number): number {
+  const total = gaps.reduce((a, b) => a + b, 0) + overflow;
+  let acc = 0;
+  for (let i = 0; i < gaps.length; i++) {
+    acc += gaps[i];
+    if (acc >= total * p) return i / 10;
+  }
+  return 200;
+}
+
+const out = (o: unknown): void => void process.stdout.write(`${JSON.stringify(o)}\n`);
+
+createInterface({ input: process.stdin }).on('line', async (line) => {
+  const msg = JSON.parse(line) as { cmd: string; n?: number; targets?: number[] };
+  if (msg.cmd === 'open') {
+    for (let i = 0; i < msg.n!; i++) {
+      const socket = createSocket('udp4');
+      await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
+      const leg: Leg = {
+        socket,
+        port: socket.address().port,
+        seq: 0,
+        ts: 0,
+        lastArrival: 0,
+        lastSeq: 0,
+        received: 0,
+        lost: 0,
+        reordered: 0,
+      };
+      socket.on('message', (m) => record(leg, m.readUInt16BE(2)));
+      socket.on('error', () => undefined);
+      legs.push(leg);
+    }
+    out({ ports: legs.map((l) => l.port) });
+  } else if (msg.cmd === 'start') {
+    msg.targets!.forEach((t, i) => (legs[i].target = t));
+    scheduler.onTick = () => {
+      for (const leg of legs) {
+        packet[0] = 0x80;
+        packet[1] = 0;
+        packet.writeUInt16BE((leg.seq = (leg.seq + 1) & 0xffff), 2);
+        packet.writeUInt32BE((leg.ts = (leg.ts + 160) >>> 0), 4);
+        packet.writeUInt32BE(leg.port, 8);
+        // A quiet tone, so recordings have something in them.
+        for (let i = 12; i < 172; i++) packet[i] = (i & 8) === 0 ? 0xe0 : 0x60;
+        leg.socket.send(packet, leg.target!, '127.0.0.1');
+        sent++;
+      }
+    };
+    cpuAtStart = process.cpuUsage();
+    startedAt = performance.now();
+    scheduler.start(20);
+  } else if (msg.cmd === 'stop') {
+    scheduler.stop();
+    const received = legs.reduce((a, l) => a + l.received, 0);
+    const lost = legs.reduce((a, l) => a + l.lost, 0);
+    const reordered = legs.reduce((a, l) => a + l.reordered, 0);
+    const cpu = process.cpuUsage(cpuAtStart);
+    out({
+      reordered,
+      cpuCores: (cpu.user + cpu.system) / 1e6 / ((performance.now() - startedAt) / 1000),
+      gaps: { p50: percentile(0.5), p99: percentile(0.99), p999: percentile(0.999), over200: overflow },
+      received,
+      lost,
+      sent,
+    });
+    for (const l of legs) l.socket.close();
+    process.exit(0);
+  }
+});
