@@ -5,9 +5,12 @@
 
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { MediaSession, type MediaEngine } from '../media/engine.js';
+import type { AsrProvider } from '../media/asr/types.js';
+import { ASR_NOT_CONFIGURED } from '../media/asr/registry.js';
+import { decodeAudio } from '../media/prompts/audio.js';
 import type { RemoteMedia } from '../media/protocol.js';
 import type { IncomingCall } from '../sip/incoming-call.js';
 import type { OutgoingCall } from '../sip/outgoing-call.js';
@@ -59,6 +62,10 @@ export interface SipCallDeps {
   recordDir: string;
   /** Address advertised in SDP for RTP (default: the media engine's host). */
   mediaAddress?: string;
+  /** Speech recognition for `collect` with `speech` (Gather input="speech"); none → a clear error. */
+  asr?: AsrProvider;
+  /** Longest a call may last; the watchdog hangs it up after that (default 4 h). */
+  maxCallMs?: number;
   codecs?: ('PCMU' | 'PCMA')[];
 }
 
@@ -125,6 +132,10 @@ export class SipCall extends EventEmitter implements Call {
     this.request = info.request;
     this.callerId = info.callerId ?? { number: info.from.user, name: info.from.displayName };
     this.sipHeaders = info.sipHeaders ?? {};
+    // The watchdog: no call outlives its limit, whatever its interpreter does.
+    const watchdog = setTimeout(() => void this.hangup('ALLOTTED_TIMEOUT'), deps.maxCallMs ?? 4 * 3_600_000);
+    watchdog.unref();
+    this.ended.signal.addEventListener('abort', () => clearTimeout(watchdog), { once: true });
     media.on('dtmf', (digit: string) => this.receiveDigit(digit));
     media.on('failed', () => void this.hangup('MEDIA_TIMEOUT'));
     media.on('rtpTimeout', () => void this.hangup('MEDIA_TIMEOUT'));
@@ -362,8 +373,7 @@ export class SipCall extends EventEmitter implements Call {
 
   async collect(opts: CollectOptions): Promise<CollectResult> {
     if (this.isEnded()) return { digits: '', reason: 'hangup' };
-    if (opts.speech)
-      return { digits: '', reason: 'error', error: 'speech recognition is not configured (no ASR provider)' };
+    if (opts.speech) return this.collectSpeech(opts);
     const terminators = opts.terminators ?? '';
     let digits = '';
     const take = (): CollectResult | undefined => {
@@ -404,6 +414,58 @@ export class SipCall extends EventEmitter implements Call {
       signal.addEventListener('abort', onAbort, { once: true });
       arm();
     });
+  }
+
+  /**
+   * Speech (and DTMF, unless turned off): record what the caller says until they stop talking, then recognise it.
+   * A key pressed first switches to collecting digits.
+   */
+  private async collectSpeech(opts: CollectOptions): Promise<CollectResult> {
+    const asr = this.deps.asr;
+    if (!asr) return { digits: '', reason: 'error', error: ASR_NOT_CONFIGURED };
+    const speech = opts.speech!;
+    const file = join(this.deps.recordDir, `speech-${randomBytes(8).toString('hex')}.wav`);
+    const keyPressed = new AbortController();
+    const onDigit = (): void => keyPressed.abort();
+    if (opts.dtmf !== false) {
+      if (this.buffer.length) return this.collect({ ...opts, speech: undefined });
+      this.on('dtmf', onDigit);
+    }
+    const endSilence =
+      speech.speechTimeoutMs === 'auto' || speech.speechTimeoutMs === undefined ? 1500 : speech.speechTimeoutMs;
+    const r = await this.media.record(
+      {
+        file,
+        legs: 'caller',
+        channels: 1,
+        maxMs: speech.maxSpeechMs ?? 60_000,
+        silenceMs: endSilence,
+        leadingSilenceMs: opts.timeoutMs,
+        beep: false,
+        terminators: '',
+        trimSilence: true,
+      },
+      AbortSignal.any([this.scope(opts.signal), keyPressed.signal]),
+    );
+    this.off('dtmf', onDigit);
+    try {
+      if (keyPressed.signal.aborted && !this.isEnded()) return this.collect({ ...opts, speech: undefined });
+      if (this.isEnded()) return { digits: '', reason: 'hangup' };
+      if (opts.signal?.aborted) return { digits: '', reason: 'aborted' };
+      if (r.durationMs === 0) return { digits: '', reason: 'timeout' };
+      const samples = await decodeAudio(new Uint8Array(readFileSync(file)), 'audio/wav');
+      const heard = await asr.recognize(samples, { language: speech.language ?? this.language, hints: speech.hints });
+      if (!heard?.text) return { digits: '', reason: 'timeout' };
+      return { digits: '', reason: 'speech', speech: { text: heard.text, confidence: heard.confidence } };
+    } catch (err) {
+      return { digits: '', reason: 'error', error: `speech recognition failed: ${(err as Error).message}` };
+    } finally {
+      try {
+        unlinkSync(file);
+      } catch {
+        // never written
+      }
+    }
   }
 
   private recordingFile(id: string, durationMs: number, path: string): RecordingFile {

@@ -18,8 +18,10 @@ export interface RecordSpec {
   legs: 'caller' | 'both';
   channels: 1 | 2;
   maxMs: number;
-  /** Milliseconds of silence (after some speech) that end the recording; 0 = off. */
+  /** Milliseconds of silence that end the recording; 0 = off. */
   silenceMs: number;
+  /** Silence before anything was said that ends the recording (speech input: the Gather timeout); default silenceMs. */
+  leadingSilenceMs?: number;
   beep: boolean;
   /** Keys that end the recording. */
   terminators: string;

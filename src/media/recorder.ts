@@ -70,7 +70,8 @@ export class Recorder {
     // Leading silence is not written at all when trimming.
     if (this.heard || !this.spec.trimSilence) this.append(rx, tx);
     if (voice) this.lastVoice = this.samples;
-    if (this.spec.silenceMs > 0 && this.silentMs >= this.spec.silenceMs) return 'silence';
+    const limit = this.heard ? this.spec.silenceMs : (this.spec.leadingSilenceMs ?? this.spec.silenceMs);
+    if (limit > 0 && this.silentMs >= limit) return 'silence';
     if (this.ticks * 20 >= this.spec.maxMs) return 'max_length';
     return undefined;
   }

@@ -13,7 +13,7 @@ import { InbandDtmfDetector } from './goertzel.js';
 import { mixInto, mixMinus } from './mixer.js';
 import type { Command, RecordSpec, RemoteMedia, WorkerEvent } from './protocol.js';
 import { Recorder } from './recorder.js';
-import { RtpReceiveStats } from './rtcp.js';
+import { RtpReceiveStats, emptyReportBlock, writeSenderReport } from './rtcp.js';
 import { RtpHeader, isRtcp, readRtp, writeRtp } from './rtp.js';
 import { DriftFreeScheduler } from './scheduler.js';
 
@@ -79,6 +79,10 @@ class Session {
   readonly ssrc = (Math.random() * 0xffffffff) >>> 0;
   sent = 0;
   readonly packet = Buffer.alloc(12 + FRAME_SAMPLES);
+  private readonly rtcpPacket = Buffer.alloc(128);
+  private readonly reportBlock = emptyReportBlock();
+  /** RTCP every 5 s (250 ticks), from a random tick so sessions don't all report at once. */
+  private rtcpCountdown = 1 + Math.floor(Math.random() * 250);
   // Frames reused every tick.
   readonly rxFrame = new Int16Array(FRAME_SAMPLES);
   readonly txFrame = new Int16Array(FRAME_SAMPLES);
@@ -89,6 +93,7 @@ class Session {
   constructor(
     readonly id: number,
     readonly socket: Socket,
+    readonly rtcpSocket: Socket,
     readonly localPort: number,
     cmd: Extract<Command, { t: 'open' }>,
   ) {
@@ -120,7 +125,7 @@ class Session {
       return;
     }
     this.lastRtpAt = now;
-    this.stats.update(h.sequence, h.timestamp, now);
+    this.stats.update(h.sequence, h.timestamp, now, 8000, h.ssrc);
     if (this.remote?.dtmfPayloadType !== undefined && h.payloadType === this.remote.dtmfPayloadType) {
       const ev = readTelephoneEvent(msg, h.payloadOffset);
       const digit = this.dtmfReceiver.feed(h.timestamp, ev.event, ev.end, ev.duration, now, h.marker);
@@ -174,6 +179,10 @@ class Session {
       if (d) this.digit(d, 'inband');
     }
     this.sendOne();
+    if (--this.rtcpCountdown === 0) {
+      this.rtcpCountdown = 250;
+      this.sendReport(now);
+    }
     if (this.recorder) {
       const reason = this.recorder.push(this.rxFrame, this.txFrame);
       if (reason) this.finishRecording(reason);
@@ -233,6 +242,23 @@ class Session {
     });
     this.transmit(12 + FRAME_SAMPLES, dest);
     this.sent++;
+  }
+
+  /** A minimal RTCP sender report (RFC 3550 §6.4.1) with one report block once we have received media. */
+  private sendReport(now: number): void {
+    const dest = this.latched ?? this.remote;
+    if (!dest || this.hold || this.sent === 0) return;
+    const snap = this.stats.snapshot();
+    const length = writeSenderReport(this.rtcpPacket, {
+      ssrc: this.ssrc,
+      ntpMs: now,
+      rtpTimestamp: this.ts,
+      packets: this.sent,
+      octets: this.sent * FRAME_SAMPLES,
+      ...(snap.received > 0 ? { report: this.stats.report(now, this.reportBlock) } : {}),
+      cname: 'pivot',
+    });
+    this.rtcpSocket.send(this.rtcpPacket, 0, length, dest.port + 1, dest.address);
   }
 
   private transmit(length: number, dest: { address: string; port: number }): void {
@@ -375,35 +401,46 @@ setInterval(() => {
   maxLate = 0;
 }, 1000).unref();
 
-function bindIn(range: { min: number; max: number }, host: string): Promise<{ socket: Socket; port: number }> {
-  // Try even ports from a random start (RTP convention), bounded by the range size.
-  const span = Math.floor((range.max - range.min) / 2) + 1;
+/** An even RTP port and the RTCP port above it, from a random start in the range (bounded attempts). */
+function bindIn(
+  range: { min: number; max: number },
+  host: string,
+): Promise<{ socket: Socket; rtcp: Socket; port: number }> {
+  const base = range.min + (range.min % 2);
+  const span = Math.max(0, Math.floor((range.max - base - 1) / 2) + 1);
   const start = Math.floor(Math.random() * span);
-  return new Promise((resolve, reject) => {
-    let tries = 0;
-    const attempt = (): void => {
-      if (tries >= Math.min(span, 64) || tries >= span) return reject(new Error('no free RTP port in the range'));
-      const p = range.min + ((start + tries++) % span) * 2;
+  const bind = (p: number): Promise<Socket> =>
+    new Promise((resolve, reject) => {
       const socket = createSocket('udp4');
-      socket.once('error', () => {
+      socket.once('error', (err) => {
         socket.close();
-        attempt();
+        reject(err);
       });
       socket.bind(p, host, () => {
         socket.removeAllListeners('error');
         socket.on('error', () => undefined); // a send error (ICMP) must never crash the worker
-        resolve({ socket, port: p });
+        resolve(socket);
       });
-    };
-    attempt();
-  });
+    });
+  return (async () => {
+    for (let tries = 0; tries < Math.min(span, 64); tries++) {
+      const p = base + ((start + tries) % span) * 2;
+      const socket = await bind(p).catch(() => undefined);
+      if (!socket) continue;
+      const rtcp = await bind(p + 1).catch(() => undefined);
+      if (rtcp) return { socket, rtcp, port: p };
+      socket.close();
+    }
+    throw new Error('no free RTP port in the range');
+  })();
 }
 
 async function open(cmd: Extract<Command, { t: 'open' }>): Promise<void> {
   try {
-    const { socket, port: localPort } = await bindIn(cmd.ports, cmd.host);
-    const s = new Session(cmd.id, socket, localPort, cmd);
+    const { socket, rtcp, port: localPort } = await bindIn(cmd.ports, cmd.host);
+    const s = new Session(cmd.id, socket, rtcp, localPort, cmd);
     socket.on('message', (msg, rinfo) => s.receive(msg, rinfo, Date.now()));
+    rtcp.on('message', () => undefined); // reports from the peer are not used yet
     sessions.set(cmd.id, s);
     emit({ t: 'opened', id: cmd.id, port: localPort });
   } catch (err) {
@@ -474,6 +511,7 @@ port.on('message', (cmd: Command) => {
       if (s.playback && s.playback.op >= 0) emit({ t: 'played', id: s.id, op: s.playback.op, reason: 'stopped' });
       sessions.delete(s.id);
       s.socket.close();
+      s.rtcpSocket.close();
       const st = s.stats.snapshot();
       emit({
         t: 'closed',

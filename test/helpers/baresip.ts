@@ -23,6 +23,8 @@ export interface BaresipOptions {
   timeoutMs?: number;
   /** Frequency of the sine the phone "says" (default 440 Hz). */
   sineHz?: number;
+  /** A WAV file the phone "says" instead (baresip hangs up when it ends: pad it). */
+  wav?: string;
   /** Dump what the phone sends and hears to `dump-*-enc.wav` / `dump-*-dec.wav` here (sndfile module). */
   dumpDir?: string;
 }
@@ -51,7 +53,7 @@ export class Baresip {
         `sip_listen 127.0.0.1:${sipPort}`,
         'sip_trans_def udp',
         'audio_player aubridge,nil',
-        `audio_source ausine,${opts.sineHz ?? 440}`,
+        opts.wav ? `audio_source aufile,${opts.wav}` : `audio_source ausine,${opts.sineHz ?? 440}`,
         'ausrc_srate 48000',
         'auplay_srate 48000',
         'ausrc_channels 2',
@@ -60,6 +62,7 @@ export class Baresip {
         'module_path /usr/lib/baresip/modules',
         'module g711.so',
         'module ausine.so',
+        'module aufile.so',
         'module aubridge.so',
         'module account.so',
         'module menu.so',

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { ConferenceRooms } from '../../src/call/conference-rooms.js';
 import { promptPreparer } from '../../src/call/prompts.js';
 import { SipCall, type SipCallDeps } from '../../src/call/sip-call.js';
+import { configured as configuredAsr } from '../../src/media/asr/registry.js';
 import { MediaEngine } from '../../src/media/engine.js';
 import { PromptCache } from '../../src/media/prompts/cache.js';
 import { createTtsRegistry } from '../../src/media/tts/registry.js';
@@ -42,6 +43,7 @@ export async function mediaRig(ports: { min: number; max: number }, workers = 2)
     prepare: promptPreparer(cache),
     rooms: new ConferenceRooms(),
     recordDir: dir,
+    asr: configuredAsr(),
   };
   let handler: (call: SipCall) => Promise<void> | void = (call) => void call.reject(480);
   stack.on('invite', (invite) => {

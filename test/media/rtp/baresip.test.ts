@@ -3,6 +3,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -144,4 +145,34 @@ test('three-party conference: each participant hears the other two and not itsel
     for (const o of others) assert.ok(o > 0.15, `phone ${tones[i]} hears the others (${others})`);
     assert.ok(own < 0.05, `phone ${tones[i]} does not hear itself (${own})`);
   }
+});
+
+test('speech: a caller saying "support" is recognised from the hints (pocketsphinx)', async () => {
+  const dump = mkdtempSync(join(tmpdir(), 'baresip-speech-'));
+  const wav = join(dump, 'support.wav');
+  // flite says it at 8 kHz; sox pads it with silence before and after (baresip hangs up when its file ends).
+  execFileSync('flite', ['-voice', 'kal', '-t', 'support', '-o', join(dump, 'raw.wav')]);
+  execFileSync('sox', [join(dump, 'raw.wav'), '-r', '48000', '-c', '2', wav, 'pad', '1.5', '6']);
+  const p = await Baresip.start({ account: '<sip:speaker@127.0.0.1>;regint=0;audio_codecs=PCMU', wav });
+  let result: Awaited<ReturnType<SipCall['collect']>> | undefined;
+  const done = new Promise<void>((resolve) => {
+    handlers.set('speech', async (call) => {
+      await call.answer();
+      result = await call.collect({
+        maxDigits: 1,
+        timeoutMs: 5000,
+        speech: { hints: ['sales', 'support', 'billing', 'operator'], speechTimeoutMs: 800 },
+      });
+      await call.hangup();
+      resolve();
+    });
+  });
+  try {
+    p.command('dial', `sip:speech@${rig.target}`);
+    await done;
+  } finally {
+    await p.stop();
+  }
+  assert.equal(result?.reason, 'speech', JSON.stringify(result));
+  assert.match(result?.speech?.text ?? '', /support/);
 });

@@ -1,0 +1,134 @@
+// The media engine over real RTP on loopback, without SIP: sessions sending to each other, RFC 4733 DTMF between
+// them, a bridge across two workers through the frame rings, the port pool running dry (503), and a worker
+// that dies (its sessions fail with a cause, and it comes back).
+
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MediaEngine, MediaError, MediaSession } from '../../../src/media/engine.js';
+import { toUlaw } from '../../../src/media/prompts/audio.js';
+import type { RecordSpec } from '../../../src/media/protocol.js';
+import { read8k, rmsOf, toneShare } from '../../helpers/media.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'pivot-engine-'));
+const engines: MediaEngine[] = [];
+
+after(async () => {
+  for (const e of engines) await e.stop();
+});
+
+function engine(ports: { min: number; max: number }, workers: number): MediaEngine {
+  const e = new MediaEngine({ host: '127.0.0.1', ports, workers, rtpTimeoutMs: 0 });
+  e.start();
+  engines.push(e);
+  return e;
+}
+
+/** A µ-law prompt file: `seconds` of a sine at `hz`. */
+function tone(hz: number, seconds: number): string {
+  const samples = new Int16Array(8000 * seconds);
+  for (let i = 0; i < samples.length; i++) samples[i] = Math.round(8000 * Math.sin((2 * Math.PI * hz * i) / 8000));
+  const path = join(dir, `tone-${hz}-${seconds}.ul`);
+  writeFileSync(path, toUlaw(samples));
+  return path;
+}
+
+const pcmu = (port: number) => ({
+  address: '127.0.0.1',
+  port,
+  codec: 'PCMU' as const,
+  payloadType: 0,
+  dtmfPayloadType: 101,
+});
+
+const recordSpec = (file: string, maxMs: number): RecordSpec => ({
+  file,
+  legs: 'caller',
+  channels: 1,
+  maxMs,
+  silenceMs: 0,
+  beep: false,
+  terminators: '',
+  trimSilence: false,
+});
+
+test('two sessions exchange audio and RFC 4733 digits over RTP', async () => {
+  const e = engine({ min: 32100, max: 32199 }, 1);
+  const a = await e.open();
+  const b = await e.open();
+  a.setRemote(pcmu(b.port));
+  b.setRemote(pcmu(a.port));
+  const file = join(dir, 'b-hears-a.wav');
+  const recording = b.record(recordSpec(file, 1500));
+  const played = await a.play([tone(1000, 1)]);
+  assert.equal(played.reason, 'done');
+  const rec = await recording;
+  assert.equal(rec.reason, 'max_length');
+  const heard = await read8k(file);
+  assert.ok(rmsOf(heard) > 1000, `b recorded a's tone (rms ${rmsOf(heard)})`);
+  assert.ok(toneShare(heard, 1000, 800, 7200) > 0.5, 'at 1000 Hz');
+  const digits: string[] = [];
+  b.on('dtmf', (d: string) => digits.push(d));
+  await a.sendDtmf('5#9', 100);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.deepEqual(digits, ['5', '#', '9']);
+  await Promise.all([a.close(), b.close()]);
+});
+
+test('a bridge across two workers relays audio through the frame rings', async () => {
+  const e = engine({ min: 32200, max: 32399 }, 2);
+  // caller ↔ x (worker 0) … bridge … y (worker 1) ↔ callee
+  const caller = await e.open();
+  const x = await e.open();
+  const y = await e.open();
+  const callee = await e.open();
+  assert.notEqual(
+    (x as unknown as { slot: unknown }).slot,
+    (y as unknown as { slot: unknown }).slot,
+    'x and y are on different workers',
+  );
+  caller.setRemote(pcmu(x.port));
+  x.setRemote(pcmu(caller.port));
+  y.setRemote(pcmu(callee.port));
+  callee.setRemote(pcmu(y.port));
+  MediaSession.bridge(x, y);
+  const file = join(dir, 'callee-hears-caller.wav');
+  const recording = callee.record(recordSpec(file, 1500));
+  await caller.play([tone(700, 1)]);
+  await recording;
+  const heard = await read8k(file);
+  assert.ok(
+    toneShare(heard, 700, 1600, 7200) > 0.4,
+    `the callee heard the caller's 700 Hz (${toneShare(heard, 700, 1600, 7200)})`,
+  );
+  MediaSession.unbridge(x, y);
+  await Promise.all([caller, x, y, callee].map((s) => s.close()));
+});
+
+test('an empty port pool is a 503 MediaError', async () => {
+  const e = engine({ min: 32400, max: 32403 }, 1);
+  const s1 = await e.open();
+  const s2 = await e.open();
+  await assert.rejects(e.open(), (err: unknown) => err instanceof MediaError && err.sipStatus === 503);
+  await s1.close();
+  const s3 = await e.open();
+  assert.equal(s3.port, s1.port, 'a freed port is used again');
+  await Promise.all([s2.close(), s3.close()]);
+});
+
+test('a worker that dies fails its sessions with a cause and is restarted', async () => {
+  const e = engine({ min: 32500, max: 32599 }, 1);
+  const s = await e.open();
+  const failed = new Promise<string>((resolve) => s.once('failed', resolve));
+  const playing = s.play([tone(440, 1)], { loop: 0 });
+  const restarted = new Promise((resolve) => e.once('workerRestarted', resolve));
+  await (e as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots[0].worker.terminate();
+  assert.match(await failed, /media worker 0 exited/);
+  assert.equal((await playing).reason, 'error');
+  await restarted;
+  const again = await e.open();
+  assert.ok(again.port >= 32500);
+  await again.close();
+});
