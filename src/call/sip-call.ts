@@ -663,8 +663,8 @@ export class SipCall extends EventEmitter implements Call {
     }
     let reason: ConferenceResult['reason'] = 'hangup';
     if (!this.isEnded() && !left.signal.aborted) {
-      if (opts.entryTone) await this.play({ kind: 'tone', tone: 'beep' }, { signal: scope });
       this.deps.media.joinRoom(opts.room, this.media, { muted: opts.muted, deaf: opts.deaf });
+      if (opts.entryTone) this.deps.media.roomTone(opts.room);
       const key = (d: string): void => {
         if (d === opts.hangupOnKey) left.abort();
       };
@@ -672,6 +672,7 @@ export class SipCall extends EventEmitter implements Call {
       const why = await this.wait(opts.timeLimitMs ?? Infinity, { signal: AbortSignal.any([scope, left.signal]) });
       this.off('dtmf', key);
       this.deps.media.leaveRoom(opts.room, this.media);
+      if (opts.exitTone) this.deps.media.roomTone(opts.room);
       reason = this.isEnded()
         ? 'hangup'
         : room.ended

@@ -163,6 +163,12 @@ export class MediaEngine extends EventEmitter {
     this.publishRoom(room);
   }
 
+  /** A beep everyone in the room hears (entry and exit tones). */
+  roomTone(room: string): void {
+    const r = this.rooms.get(room);
+    if (r) this.post(r.slot, { t: 'room-tone', room });
+  }
+
   private publishRoom(room: string): void {
     const r = this.rooms.get(room);
     if (!r) return;

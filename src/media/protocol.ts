@@ -55,6 +55,8 @@ export type Command =
       room: string;
       members: { id: number; rx: SharedArrayBuffer; tx: SharedArrayBuffer; muted: boolean; deaf: boolean }[];
     }
+  /** Everyone in the room hears a short beep (entry and exit tones). */
+  | { t: 'room-tone'; room: string }
   | { t: 'close'; id: number };
 
 export type PlayEnd = 'done' | 'dtmf' | 'stopped' | 'error';

@@ -367,7 +367,10 @@ interface Member {
   deaf: boolean;
 }
 
-const rooms = new Map<string, { members: Member[]; acc: Int32Array; out: Int16Array }>();
+const rooms = new Map<string, { members: Member[]; acc: Int32Array; out: Int16Array; toneAt: number }>();
+
+/** The beep as L16, added to every member's mix for entry and exit tones. */
+const BEEP_L16 = Int16Array.from(BEEP, (b) => ULAW_TO_L16[b]);
 
 function mixRooms(): void {
   for (const room of rooms.values()) {
@@ -376,9 +379,17 @@ function mixRooms(): void {
       if (!m.rx.read(m.cursor, m.frame)) m.frame.fill(0);
       if (!m.muted) mixInto(room.acc, m.frame, FRAME_SAMPLES);
     }
+    const tone = room.toneAt < BEEP_L16.length ? room.toneAt : -1;
+    if (tone >= 0) room.toneAt += FRAME_SAMPLES;
     for (const m of room.members) {
       if (m.deaf) room.out.fill(0);
       else mixMinus(room.acc, m.muted ? null : m.frame, room.out, FRAME_SAMPLES);
+      if (tone >= 0) {
+        for (let i = 0; i < FRAME_SAMPLES; i++) {
+          const v = room.out[i] + BEEP_L16[tone + i];
+          room.out[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+        }
+      }
       m.tx.write(room.out);
     }
   }
@@ -454,6 +465,7 @@ port.on('message', (cmd: Command) => {
     if (!cmd.members.length) return void rooms.delete(cmd.room);
     const old = rooms.get(cmd.room);
     rooms.set(cmd.room, {
+      toneAt: old?.toneAt ?? BEEP_L16.length,
       acc: old?.acc ?? new Int32Array(FRAME_SAMPLES),
       out: old?.out ?? new Int16Array(FRAME_SAMPLES),
       members: cmd.members.map((m) => {
@@ -470,6 +482,11 @@ port.on('message', (cmd: Command) => {
         };
       }),
     });
+    return;
+  }
+  if (cmd.t === 'room-tone') {
+    const room = rooms.get(cmd.room);
+    if (room) room.toneAt = 0;
     return;
   }
   const s = sessions.get(cmd.id);

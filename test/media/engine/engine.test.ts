@@ -132,3 +132,30 @@ test('a worker that dies fails its sessions with a cause and is restarted', asyn
   assert.ok(again.port >= 32500);
   await again.close();
 });
+
+test('conference room: members hear each other, and the entry/exit beep reaches everyone', async () => {
+  const e = engine({ min: 32600, max: 32799 }, 2);
+  const [p1, m1, p2, m2] = [await e.open(), await e.open(), await e.open(), await e.open()];
+  p1.setRemote(pcmu(m1.port));
+  m1.setRemote(pcmu(p1.port));
+  p2.setRemote(pcmu(m2.port));
+  m2.setRemote(pcmu(p2.port));
+  e.joinRoom('acme:room', m1);
+  e.joinRoom('acme:room', m2);
+  const file = join(dir, 'room-beep.wav');
+  const recording = p2.record(recordSpec(file, 1200));
+  await new Promise((r) => setTimeout(r, 200));
+  e.roomTone('acme:room');
+  await recording;
+  const heard = await read8k(file);
+  assert.ok(toneShare(heard, 440) > 0.3, `the beep reached the other member (${toneShare(heard, 440)})`);
+  const talk = join(dir, 'room-talk.wav');
+  const talking = p2.record(recordSpec(talk, 1200));
+  await p1.play([tone(900, 1)]);
+  await talking;
+  const heard2 = await read8k(talk);
+  assert.ok(toneShare(heard2, 900, 1600, 7200) > 0.4, 'member 2 hears member 1');
+  e.leaveRoom('acme:room', m1);
+  e.leaveRoom('acme:room', m2);
+  await Promise.all([p1, m1, p2, m2].map((s) => s.close()));
+});
