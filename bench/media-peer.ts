@@ -81,13 +81,23 @@ createInterface({ input: process.stdin }).on('line', async (line) => {
         lost: 0,
         reordered: 0,
       };
-      socket.on('message', (m) => record(leg, m.readUInt16BE(2)));
+      // RTCP from Pivot goes to RTP port + 1, which may be another leg's socket here: skip it.
+      socket.on('message', (m) => (m[1] >= 192 && m[1] <= 223 ? undefined : record(leg, m.readUInt16BE(2))));
       socket.on('error', () => undefined);
       legs.push(leg);
     }
     out({ ports: legs.map((l) => l.port) });
   } else if (msg.cmd === 'start') {
     msg.targets!.forEach((t, i) => (legs[i].target = t));
+    // Measure from here: what arrived while Pivot was setting up is not the steady state.
+    gaps.fill(0);
+    overflow = 0;
+    for (const leg of legs) {
+      leg.received = 0;
+      leg.lost = 0;
+      leg.reordered = 0;
+      leg.lastArrival = 0;
+    }
     scheduler.onTick = () => {
       for (const leg of legs) {
         packet[0] = 0x80;

@@ -29,7 +29,9 @@ export class FrameRing {
   /** Publish one frame (copied). */
   write(frame: Int16Array): void {
     const n = Atomics.load(this.count, 0);
-    this.slots.set(frame.subarray(0, FRAME_SAMPLES), (n % SLOTS) * FRAME_SAMPLES);
+    // Plain loops, not subarray(): this runs every 20 ms per session and must not allocate.
+    const base = (n % SLOTS) * FRAME_SAMPLES;
+    for (let i = 0; i < FRAME_SAMPLES; i++) this.slots[base + i] = frame[i];
     Atomics.store(this.count, 0, n + 1);
   }
 
@@ -41,7 +43,8 @@ export class FrameRing {
     const n = Atomics.load(this.count, 0);
     if (cursor.pos >= n) return false;
     if (n - cursor.pos > SLOTS / 2) cursor.pos = n - 2;
-    out.set(this.slots.subarray((cursor.pos % SLOTS) * FRAME_SAMPLES, ((cursor.pos % SLOTS) + 1) * FRAME_SAMPLES));
+    const base = (cursor.pos % SLOTS) * FRAME_SAMPLES;
+    for (let i = 0; i < FRAME_SAMPLES; i++) out[i] = this.slots[base + i];
     cursor.pos++;
     return true;
   }

@@ -14,7 +14,7 @@ import { mixInto, mixMinus } from './mixer.js';
 import type { Command, RecordSpec, RemoteMedia, WorkerEvent } from './protocol.js';
 import { Recorder } from './recorder.js';
 import { RtpReceiveStats, emptyReportBlock, writeSenderReport } from './rtcp.js';
-import { RtpHeader, isRtcp, readRtp, writeRtp } from './rtp.js';
+import { RtpHeader, isRtcp, readRtp, writeRtp, type RtpFields } from './rtp.js';
 import { DriftFreeScheduler } from './scheduler.js';
 
 const port = parentPort!;
@@ -79,6 +79,7 @@ class Session {
   readonly ssrc = (Math.random() * 0xffffffff) >>> 0;
   sent = 0;
   readonly packet = Buffer.alloc(12 + FRAME_SAMPLES);
+  private readonly fields: RtpFields = { marker: false, payloadType: 0, sequence: 0, timestamp: 0, ssrc: this.ssrc };
   private readonly rtcpPacket = Buffer.alloc(128);
   private readonly reportBlock = emptyReportBlock();
   /** RTCP every 5 s (250 ticks), from a random tick so sessions don't all report at once. */
@@ -201,13 +202,7 @@ class Session {
     if (this.dtmfOut && this.remote?.dtmfPayloadType !== undefined && dest && !this.hold) {
       const p = this.dtmfSender.nextPacket(payload, 12);
       if (p) {
-        writeRtp(payload, {
-          marker: p.marker,
-          payloadType: this.remote.dtmfPayloadType,
-          sequence: this.nextSeq(),
-          timestamp: p.timestamp,
-          ssrc: this.ssrc,
-        });
+        this.writeHeader(p.marker, this.remote.dtmfPayloadType, p.timestamp);
         this.transmit(12 + p.length, dest);
         this.sent++;
         if (p.last) this.nextDigit();
@@ -223,7 +218,7 @@ class Session {
       for (let i = 0; i < FRAME_SAMPLES; i++) payload[12 + i] = enc[this.txFrame[i] & 0xffff];
     } else if (this.playback) {
       this.copyPrompt(payload);
-      if (pcma) ulawToAlaw(payload.subarray(12), payload.subarray(12), FRAME_SAMPLES);
+      if (pcma) ulawToAlaw(payload, payload, FRAME_SAMPLES, 12, 12);
       if (this.recorder?.needsTx) {
         const dec = pcma ? ALAW_TO_L16 : ULAW_TO_L16;
         for (let i = 0; i < FRAME_SAMPLES; i++) this.txFrame[i] = dec[payload[12 + i]];
@@ -233,13 +228,7 @@ class Session {
       this.txFrame.fill(0);
     }
     if (!dest || this.hold) return;
-    writeRtp(payload, {
-      marker: this.sent === 0,
-      payloadType: this.remote?.payloadType ?? (pcma ? 8 : 0),
-      sequence: this.nextSeq(),
-      timestamp: this.ts,
-      ssrc: this.ssrc,
-    });
+    this.writeHeader(this.sent === 0, this.remote?.payloadType ?? (pcma ? 8 : 0), this.ts);
     this.transmit(12 + FRAME_SAMPLES, dest);
     this.sent++;
   }
@@ -275,6 +264,16 @@ class Session {
     }
   }
 
+  /** Write the RTP header of the next packet (fields reused: nothing is allocated per packet). */
+  private writeHeader(marker: boolean, payloadType: number, timestamp: number): void {
+    const f = this.fields;
+    f.marker = marker;
+    f.payloadType = payloadType;
+    f.sequence = this.nextSeq();
+    f.timestamp = timestamp;
+    writeRtp(this.packet, f);
+  }
+
   private nextSeq(): number {
     this.seq = (this.seq + 1) & 0xffff;
     return this.seq;
@@ -301,7 +300,7 @@ class Session {
         continue;
       }
       const n = Math.min(FRAME_SAMPLES - filled, file.length - p.offset);
-      payload.set(file.subarray(p.offset, p.offset + n), 12 + filled);
+      for (let i = 0; i < n; i++) payload[12 + filled + i] = file[p.offset + i];
       p.offset += n;
       filled += n;
     }
