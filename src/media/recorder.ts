@@ -1,8 +1,9 @@
 // Records 20 ms frames to a WAV file (8 kHz 16-bit, mono or stereo) inside a media worker: silence detection,
-// maximum length, leading/trailing silence trim. Samples are buffered a second at a time and written with one
-// synchronous write, so the tick never waits on the disk for long and nothing is allocated per frame.
+// maximum length, leading/trailing silence trim. Samples are buffered a second at a time and written
+// asynchronously from a small pool of buffers, so neither opening the file nor writing it ever holds up a tick
+// (a burst of new recordings must not stall the calls already running), and nothing is allocated per frame.
 
-import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { FRAME_SAMPLES } from './frame-ring.js';
 import type { RecordSpec } from './protocol.js';
 
@@ -26,11 +27,15 @@ export class Recorder {
   readonly terminators: string;
   /** Whether the session must decode what it sends (both legs recorded). */
   readonly needsTx: boolean;
-  private readonly fd: number;
+  private readonly file: Promise<fsp.FileHandle>;
   private readonly channels: 1 | 2;
-  private readonly buffer: Int16Array;
-  private readonly bytes: Uint8Array;
+  private buffer: Int16Array;
   private buffered = 0;
+  /** Where the next write goes (after the header). */
+  private position = HEADER;
+  private writes: Promise<unknown> = Promise.resolve();
+  /** Buffers whose write finished, ready for reuse. */
+  private readonly spare: Int16Array[] = [];
   /** Samples per channel written (or buffered). */
   private samples = 0;
   /** Samples per channel up to the end of the last non-silent frame (trailing trim). */
@@ -48,9 +53,9 @@ export class Recorder {
     this.channels = spec.channels;
     this.skip = spec.beep ? BEEP_TICKS : 0;
     this.buffer = new Int16Array(8000 * this.channels);
-    this.bytes = new Uint8Array(this.buffer.buffer);
-    this.fd = openSync(spec.file, 'w');
-    writeSync(this.fd, Buffer.alloc(HEADER));
+    this.file = fsp.open(spec.file, 'w');
+    // Keep an open failure for finish() instead of an unhandled rejection.
+    this.file.catch(() => undefined);
   }
 
   /** One tick: what the caller said and what we sent. Returns why the recording must end, if it must. */
@@ -94,21 +99,35 @@ export class Recorder {
     }
   }
 
+  /** Hand the filled buffer to an asynchronous write and go on with a spare one. */
   private flush(): void {
     if (!this.buffered) return;
-    writeSync(this.fd, this.bytes, 0, this.buffered * 2);
+    const full = this.buffer;
+    const bytes = this.buffered * 2;
+    const at = this.position;
+    this.position += bytes;
+    this.buffer = this.spare.pop() ?? new Int16Array(full.length);
     this.buffered = 0;
+    this.writes = this.writes
+      .then(() => this.file)
+      .then((fh) => fh.write(new Uint8Array(full.buffer, 0, bytes), 0, bytes, at))
+      .then(() => void this.spare.push(full));
   }
 
-  /** Close the file; returns the recorded duration in ms (after trimming). */
-  finish(_reason: RecordEnd): number {
+  /** Close the file; resolves with the recorded duration in ms (after trimming). */
+  async finish(_reason: RecordEnd): Promise<number> {
     this.flush();
-    const kept = this.spec.trimSilence ? this.lastVoice : this.samples;
-    const bytes = kept * 2 * this.channels;
-    ftruncateSync(this.fd, HEADER + bytes);
-    writeSync(this.fd, wavHeader(bytes, this.channels), 0, HEADER, 0);
-    closeSync(this.fd);
-    return Math.round(kept / 8);
+    const fh = await this.file;
+    try {
+      await this.writes;
+      const kept = this.spec.trimSilence ? this.lastVoice : this.samples;
+      const bytes = kept * 2 * this.channels;
+      await fh.truncate(HEADER + bytes);
+      await fh.write(wavHeader(bytes, this.channels), 0, HEADER, 0);
+      return Math.round(kept / 8);
+    } finally {
+      await fh.close();
+    }
   }
 }
 

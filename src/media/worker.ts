@@ -154,7 +154,7 @@ class Session {
       this.playback = undefined;
       emit({ t: 'played', id: this.id, op: p.op, reason: 'dtmf', digit });
     }
-    if (this.recorder?.terminators.includes(digit)) this.finishRecording('terminator', digit);
+    if (this.recorder?.terminators.includes(digit)) void this.finishRecording('terminator', digit);
   }
 
   /** The frame received for this tick into rxFrame (silence when none arrived). */
@@ -186,7 +186,7 @@ class Session {
     }
     if (this.recorder) {
       const reason = this.recorder.push(this.rxFrame, this.txFrame);
-      if (reason) this.finishRecording(reason);
+      if (reason) void this.finishRecording(reason);
     }
     if (this.rtpTimeoutMs && this.lastRtpAt && !this.rtpTimedOut && now - this.lastRtpAt > this.rtpTimeoutMs) {
       this.rtpTimedOut = true;
@@ -334,7 +334,7 @@ class Session {
   }
 
   startRecording(op: number, spec: RecordSpec): void {
-    this.recorder?.finish('stopped');
+    void this.finishRecording('stopped');
     this.recordOp = op;
     try {
       this.recorder = new Recorder(spec);
@@ -345,12 +345,19 @@ class Session {
     if (spec.beep) this.playback = { op: -1, files: [BEEP], index: 0, offset: 0, loopsLeft: 1, terminators: '' };
   }
 
-  finishRecording(reason: 'silence' | 'terminator' | 'max_length' | 'stopped' | 'error', terminator?: string): void {
+  finishRecording(
+    reason: 'silence' | 'terminator' | 'max_length' | 'stopped' | 'error',
+    terminator?: string,
+  ): Promise<void> {
     const r = this.recorder;
-    if (!r) return;
+    if (!r) return Promise.resolve();
     this.recorder = undefined;
-    const durationMs = r.finish(reason);
-    emit({ t: 'recorded', id: this.id, op: this.recordOp, reason, durationMs, ...(terminator ? { terminator } : {}) });
+    const op = this.recordOp;
+    return r.finish(reason).then(
+      (durationMs) =>
+        emit({ t: 'recorded', id: this.id, op, reason, durationMs, ...(terminator ? { terminator } : {}) }),
+      (err: Error) => emit({ t: 'recorded', id: this.id, op, reason: 'error', durationMs: 0, error: err.message }),
+    );
   }
 }
 
@@ -512,7 +519,7 @@ port.on('message', (cmd: Command) => {
         s.playback = undefined;
         emit({ t: 'played', id: s.id, op: cmd.op, reason: 'stopped' });
       }
-      if (s.recordOp === cmd.op) s.finishRecording('stopped');
+      if (s.recordOp === cmd.op) void s.finishRecording('stopped');
       return;
     case 'record':
       return s.startRecording(cmd.op, cmd.spec);
@@ -523,17 +530,20 @@ port.on('message', (cmd: Command) => {
       s.sourceCursor = s.source ? s.source.cursor() : { pos: 0 };
       return;
     case 'close': {
-      s.finishRecording('stopped');
+      // The recording is finished (and reported) before the session is: its duration must not be lost.
+      const recorded = s.finishRecording('stopped');
       if (s.playback && s.playback.op >= 0) emit({ t: 'played', id: s.id, op: s.playback.op, reason: 'stopped' });
       sessions.delete(s.id);
       s.socket.close();
       s.rtcpSocket.close();
       const st = s.stats.snapshot();
-      emit({
-        t: 'closed',
-        id: s.id,
-        stats: { packetsSent: s.sent, packetsReceived: st.received, packetsLost: st.lost, jitterMs: st.jitterMs },
-      });
+      void recorded.then(() =>
+        emit({
+          t: 'closed',
+          id: s.id,
+          stats: { packetsSent: s.sent, packetsReceived: st.received, packetsLost: st.lost, jitterMs: st.jitterMs },
+        }),
+      );
       return;
     }
   }
