@@ -12,6 +12,7 @@ async function main(argv: string[]): Promise<number> {
     const admin = server.boot.createdAdmin;
     console.log(`Pivot is running.
   HTTP    ${settings.publicUrl}  (health: ${settings.publicUrl}/health)
+  SIP     udp/tcp ${settings.bind}:${server.calls.sipPorts.udp}   RTP ${settings.rtpPorts.min}-${settings.rtpPorts.max}
   Data    ${settings.dataDir}
   Account ${server.boot.account.name} (${server.boot.account.id})`);
     if (admin) {

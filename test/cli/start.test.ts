@@ -9,7 +9,15 @@ import { loadSettings } from '../../src/config.js';
 
 test('start creates the master account and admin user once, and answers /health', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'pivot-start-'));
-  const settings = { ...loadSettings({}, dataDir), dataDir, httpPort: 0, bind: '127.0.0.1', logLevel: 'silent' };
+  const settings = {
+    ...loadSettings({}, dataDir),
+    dataDir,
+    httpPort: 0,
+    sipPort: 0,
+    rtpPorts: { min: 33000, max: 33099 },
+    bind: '127.0.0.1',
+    logLevel: 'silent',
+  };
   const first = await startServer(settings);
   try {
     const admin = first.boot.createdAdmin!;

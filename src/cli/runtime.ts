@@ -1,0 +1,163 @@
+// The call runtime: Pivot's layers put together. SIP stack + registrar + router receive calls; each routed call
+// becomes a `SipCall` (SIP leg + media session) that the callflow executor runs, with the Pivot service for
+// `pivot` nodes. Everything is built from the settings and the store; `stop()` drains and closes it all.
+
+import { join } from 'node:path';
+import { ConferenceRooms } from '../call/conference-rooms.js';
+import { promptPreparer } from '../call/prompts.js';
+import { QueueManager } from '../call/queues.js';
+import { SipCall, type SipCallDeps } from '../call/sip-call.js';
+import { CallflowExecutor } from '../callflow/executor.js';
+import { InviteRouter } from '../callflow/router.js';
+import type { Logger } from '../callflow/types.js';
+import type { PivotSettings } from '../config.js';
+import { configured as configuredAsr } from '../media/asr/registry.js';
+import { MediaEngine, MediaError } from '../media/engine.js';
+import { PromptCache, promptCacheDir } from '../media/prompts/cache.js';
+import { createTtsRegistry } from '../media/tts/registry.js';
+import { createHttpService } from '../pivot/http-service.js';
+import type { UrlPolicy } from '../pivot/http/index.js';
+import { policyFetcher } from '../pivot/media-fetcher.js';
+import { createPivotService } from '../pivot/service.js';
+import { DigestServer } from '../sip/digest.js';
+import { from, to } from '../sip/headers.js';
+import type { IncomingCall } from '../sip/incoming-call.js';
+import { Registrar, storeLookups } from '../sip/registrar.js';
+import { SipStack } from '../sip/stack.js';
+import { parseUri } from '../sip/uri.js';
+import type { Store } from '../store/types.js';
+
+export interface CallRuntime {
+  stack: SipStack;
+  media: MediaEngine;
+  registrar: Registrar;
+  executor: CallflowExecutor;
+  /** SIP ports actually bound. */
+  sipPorts: { udp?: number; tcp?: number };
+  /** Calls running now. */
+  readonly activeCalls: number;
+  /** Refuse new calls (503, OPTIONS 503) and wait up to `graceMs` for running ones, then hang them up. */
+  drain(graceMs: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startCallRuntime(
+  settings: PivotSettings,
+  store: Store,
+  policy: UrlPolicy,
+  log: Logger,
+): Promise<CallRuntime> {
+  const digest = new DigestServer();
+  const registrar = new Registrar({ digest, ...storeLookups(store) });
+  const stack = new SipStack({
+    host: settings.bind,
+    udpPort: settings.sipPort,
+    tcpPort: settings.sipPort,
+    userAgent: 'Pivot',
+    log: (message, detail) => log.info(detail ?? {}, message),
+  });
+  stack.onRegister = (req, source) => registrar.handle(req, source);
+  const media = new MediaEngine({ host: settings.bind, ports: settings.rtpPorts });
+  media.start();
+  const cache = new PromptCache({
+    dir: promptCacheDir(settings.dataDir),
+    fetcher: policyFetcher(policy),
+    tts: createTtsRegistry(),
+  });
+  const queues = new QueueManager(() => Date.now());
+  const http = createHttpService(policy);
+  const pivot = createPivotService({
+    store,
+    policy,
+    queues,
+    log,
+    publicUrl: settings.publicUrl,
+    dataDir: settings.dataDir,
+    http,
+  });
+  const executor = new CallflowExecutor({ store, pivot, http, log, now: () => Date.now(), dataDir: settings.dataDir });
+  const router = new InviteRouter({ store, digest });
+  let sipPorts: { udp?: number; tcp?: number } = {};
+  const calls = new Set<SipCall>();
+
+  const deps = (): SipCallDeps => ({
+    stack,
+    media,
+    prepare: promptPreparer(cache, store),
+    rooms,
+    recordDir: join(settings.dataDir, 'recordings', 'tmp'),
+    // RTP sockets bind to `bind`; SDP advertises the address the SIP stack advertises (0.0.0.0 is not one).
+    mediaAddress: stack.advertisedHost,
+    asr: configuredAsr(),
+  });
+  const rooms = new ConferenceRooms();
+
+  async function onInvite(invite: IncomingCall): Promise<void> {
+    const decision = await router.route(invite.request);
+    if (decision.kind === 'challenge') return invite.reject(407, undefined, [[decision.header, decision.value]]);
+    if (decision.kind === 'reject') return invite.reject(decision.status, decision.reason);
+    const req = invite.request;
+    const f = from(req);
+    const t = to(req);
+    const r = parseUri(req.uri);
+    let call: SipCall;
+    try {
+      call = await SipCall.inbound(deps(), invite, {
+        accountId: decision.account.id,
+        direction: 'inbound',
+        from: { user: f.uri.user ?? '', realm: f.uri.host, ...(f.displayName ? { displayName: f.displayName } : {}) },
+        to: { user: t.uri.user ?? '', realm: t.uri.host },
+        request: { user: r.user ?? '', realm: r.host },
+        sipHeaders: Object.fromEntries(req.headers.entries().filter(([name]) => /^x-/i.test(name))),
+      });
+    } catch (err) {
+      if (err instanceof MediaError) invite.reject(err.sipStatus, `Service Unavailable (${err.message})`);
+      log.warn({ call_id: invite.callIdValue, err: String(err) }, 'call could not start');
+      return;
+    }
+    if (decision.device) {
+      call.vars.set('device_id', decision.device.id);
+      if (typeof decision.device.owner_id === 'string') call.vars.set('owner_id', decision.device.owner_id);
+    }
+    calls.add(call);
+    log.info({ call_id: call.id, account_id: decision.account.id, dialled: decision.dialled }, 'call routed');
+    try {
+      await executor.run(call, decision.flow);
+    } catch (err) {
+      log.error({ call_id: call.id, err: String(err) }, 'callflow failed');
+      await call.hangup('NORMAL_TEMPORARY_FAILURE');
+    } finally {
+      calls.delete(call);
+    }
+  }
+
+  stack.on('invite', (invite) => {
+    onInvite(invite).catch((err: unknown) => {
+      log.error({ err: String(err) }, 'routing failed');
+      invite.reject(500, 'Server Internal Error');
+    });
+  });
+  sipPorts = await stack.start();
+
+  return {
+    stack,
+    media,
+    registrar,
+    executor,
+    sipPorts,
+    get activeCalls() {
+      return calls.size;
+    },
+    async drain(graceMs) {
+      stack.draining = true;
+      const deadline = Date.now() + graceMs;
+      while (calls.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      await Promise.all([...calls].map((c) => c.hangup('SYSTEM_SHUTDOWN')));
+    },
+    async stop() {
+      registrar.stop();
+      await stack.stop();
+      await media.stop();
+    },
+  };
+}
