@@ -11,6 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { wavHeader } from '../media/recorder.js';
 import {
   ALL_DTMF,
   causeFromSipCode,
@@ -758,24 +759,11 @@ export function sayAt(text: string, atMs: number, confidence = 0.9): ScriptEvent
 
 /** A valid 8 kHz 16-bit mono WAV of a quiet 440 Hz tone, so uploads and players get real audio. */
 function wavTone(durationMs: number): Buffer {
-  const rate = 8000;
-  const samples = Math.round((durationMs / 1000) * rate);
-  const buf = Buffer.alloc(44 + samples * 2);
-  buf.write('RIFF', 0);
-  buf.writeUInt32LE(36 + samples * 2, 4);
-  buf.write('WAVEfmt ', 8);
-  buf.writeUInt32LE(16, 16);
-  buf.writeUInt16LE(1, 20);
-  buf.writeUInt16LE(1, 22);
-  buf.writeUInt32LE(rate, 24);
-  buf.writeUInt32LE(rate * 2, 28);
-  buf.writeUInt16LE(2, 32);
-  buf.writeUInt16LE(16, 34);
-  buf.write('data', 36);
-  buf.writeUInt32LE(samples * 2, 40);
+  const samples = Math.round(durationMs * 8);
+  const data = Buffer.alloc(samples * 2);
   for (let i = 0; i < samples; i++)
-    buf.writeInt16LE(Math.round(3000 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + i * 2);
-  return buf;
+    data.writeInt16LE(Math.round(3000 * Math.sin((2 * Math.PI * 440 * i) / 8000)), i * 2);
+  return Buffer.concat([wavHeader(data.length, 1), data]);
 }
 
 export { ALL_DTMF };
