@@ -2,6 +2,7 @@
 // becomes a `SipCall` (SIP leg + media session) that the callflow executor runs, with the Pivot service for
 // `pivot` nodes. Everything is built from the settings and the store; `stop()` drains and closes it all.
 
+import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { ConferenceRooms } from '../call/conference-rooms.js';
 import { promptPreparer } from '../call/prompts.js';
@@ -36,6 +37,8 @@ export interface CallRuntime {
   sipPorts: { udp?: number; tcp?: number };
   /** Calls running now. */
   readonly activeCalls: number;
+  /** `call` (a SipCall, when it starts running) and `ended` (the same call, after its callflow is over). */
+  readonly events: EventEmitter<{ call: [SipCall]; ended: [SipCall] }>;
   /** Refuse new calls (503, OPTIONS 503) and wait up to `graceMs` for running ones, then hang them up. */
   drain(graceMs: number): Promise<void>;
   stop(): Promise<void>;
@@ -79,6 +82,7 @@ export async function startCallRuntime(
   const router = new InviteRouter({ store, digest });
   let sipPorts: { udp?: number; tcp?: number } = {};
   const calls = new Set<SipCall>();
+  const events = new EventEmitter<{ call: [SipCall]; ended: [SipCall] }>();
 
   const deps = (): SipCallDeps => ({
     stack,
@@ -120,6 +124,7 @@ export async function startCallRuntime(
       if (typeof decision.device.owner_id === 'string') call.vars.set('owner_id', decision.device.owner_id);
     }
     calls.add(call);
+    events.emit('call', call);
     log.info({ call_id: call.id, account_id: decision.account.id, dialled: decision.dialled }, 'call routed');
     try {
       await executor.run(call, decision.flow);
@@ -128,6 +133,7 @@ export async function startCallRuntime(
       await call.hangup('NORMAL_TEMPORARY_FAILURE');
     } finally {
       calls.delete(call);
+      events.emit('ended', call);
     }
   }
 
@@ -145,6 +151,7 @@ export async function startCallRuntime(
     registrar,
     executor,
     sipPorts,
+    events,
     get activeCalls() {
       return calls.size;
     },
