@@ -31,7 +31,7 @@ export async function keepRecording(
   fields: Record<string, unknown> = {},
 ): Promise<RecordingDoc> {
   const path = await moveIntoDir(file, join(deps.dataDir, 'recordings', call.accountId));
-  return deps.store.recordings.add(call.accountId, {
+  const row = await deps.store.recordings.add(call.accountId, {
     id: file.id,
     call_id: call.id,
     path,
@@ -40,6 +40,8 @@ export async function keepRecording(
     size_bytes: file.sizeBytes,
     ...fields,
   });
+  call.usage.recordingIds.push(row.id);
+  return row;
 }
 
 /** Kazoo's upload naming: `url` itself when it already names a file (`…/name.ext`), else `url/<fileName>`. */

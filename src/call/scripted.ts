@@ -20,6 +20,7 @@ import {
   type BridgeResult,
   type Call,
   type CallDirection,
+  type CallUsage,
   type CallEvents,
   type CallState,
   type CallerId,
@@ -203,6 +204,7 @@ export class ScriptedCall extends EventEmitter implements Call {
   readonly appVars = new Map<string, string>();
   readonly dtmfCollections = new Map<string, string>();
   readonly sipHeaders: Record<string, string>;
+  readonly usage: CallUsage = { pivotIterations: 0, recordingIds: [], bridgedWith: [] };
   readonly startedAt: number;
   answeredAt?: number;
   endedAt?: number;

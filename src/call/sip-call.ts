@@ -18,6 +18,9 @@ import { answerOffer, createOffer, readAnswer, type LocalMedia, type NegotiatedM
 import type { SipSession } from '../sip/session.js';
 import type { SipStack } from '../sip/stack.js';
 import type { ConferenceRooms } from './conference-rooms.js';
+import type { CallRegistry } from './registry.js';
+import { dialEndpoints, type PlaceOptions, type PlaceResult } from './sip-dial.js';
+import type { ResolveTargets, SipTarget } from './targets.js';
 import {
   causeFromSipCode,
   type BackgroundRecordingOptions,
@@ -27,6 +30,7 @@ import {
   type CallDirection,
   type CallEvents,
   type CallState,
+  type CallUsage,
   type CallerId,
   type CollectOptions,
   type CollectResult,
@@ -67,6 +71,10 @@ export interface SipCallDeps {
   /** Longest a call may last; the watchdog hangs it up after that (default 4 h). */
   maxCallMs?: number;
   codecs?: ('PCMU' | 'PCMA')[];
+  /** Where dialled endpoints go (devices' contacts, trunks); without it only SIP URIs can be dialled. */
+  resolveTargets?: ResolveTargets;
+  /** Every leg is registered here while it lives (CDRs, channels, draining). */
+  registry?: CallRegistry;
 }
 
 export interface CallInfo {
@@ -78,6 +86,8 @@ export interface CallInfo {
   request: SipIdentity;
   callerId?: CallerId;
   sipHeaders?: Record<string, string>;
+  /** The call that placed this leg (a Dial's caller). */
+  parentCallId?: string;
 }
 
 const ALL_KEYS = '0123456789*#ABCD';
@@ -106,6 +116,7 @@ export class SipCall extends EventEmitter implements Call {
   readonly appVars = new Map<string, string>();
   readonly dtmfCollections = new Map<string, string>();
   readonly sipHeaders: Record<string, string>;
+  readonly usage: CallUsage = { pivotIterations: 0, recordingIds: [], bridgedWith: [] };
   readonly startedAt = Date.now();
   answeredAt?: number;
   endedAt?: number;
@@ -132,20 +143,22 @@ export class SipCall extends EventEmitter implements Call {
     this.request = info.request;
     this.callerId = info.callerId ?? { number: info.from.user, name: info.from.displayName };
     this.sipHeaders = info.sipHeaders ?? {};
+    if (info.parentCallId) this.usage.parentCallId = info.parentCallId;
     // The watchdog: no call outlives its limit, whatever its interpreter does.
     const watchdog = setTimeout(() => void this.hangup('ALLOTTED_TIMEOUT'), deps.maxCallMs ?? 4 * 3_600_000);
     watchdog.unref();
     this.ended.signal.addEventListener('abort', () => clearTimeout(watchdog), { once: true });
-    media.on('dtmf', (digit: string) => this.receiveDigit(digit));
+    media.on('dtmf', (digit: string, via?: string) => this.receiveDigit(digit, via));
     media.on('failed', () => void this.hangup('MEDIA_TIMEOUT'));
     media.on('rtpTimeout', () => void this.hangup('MEDIA_TIMEOUT'));
-    sip.on('dtmf', (digit) => this.receiveDigit(digit));
+    sip.on('dtmf', (digit) => this.receiveDigit(digit, 'info'));
     sip.on('offer', (offer) => this.onReoffer(offer));
     sip.on('terminated', (reason, detail) => {
       const cause: HangupCause =
         reason === 'cancel' ? 'ORIGINATOR_CANCEL' : reason === 'shutdown' ? 'SYSTEM_SHUTDOWN' : 'NORMAL_CLEARING';
       this.end(detail?.status ? causeFromSipCode(detail.status) : cause, detail?.status);
     });
+    deps.registry?.add(this);
   }
 
   private static local(deps: SipCallDeps, port: number): LocalMedia {
@@ -178,53 +191,94 @@ export class SipCall extends EventEmitter implements Call {
     return call;
   }
 
-  /** Place a call (a Dial leg or an API call); resolves once it is answered, or with the failure. */
-  static async outbound(
+  /**
+   * Send an INVITE for a new leg. The leg exists at once (its media opens first, so early media can be relayed);
+   * `answered` settles when it answers or fails. A ring timeout ends it with NO_ANSWER (480), an abort with
+   * ORIGINATOR_CANCEL (487); a 2xx whose SDP shares no codec with ours is hung up (488).
+   */
+  static async place(
     deps: SipCallDeps,
-    target: {
-      uri: string;
-      username?: string;
-      password?: string;
-      headers?: Record<string, string>;
-      dest?: Parameters<SipStack['invite']>[0]['dest'];
-    },
+    target: SipTarget,
     info: CallInfo,
-    opts: { near?: MediaSession; timeoutMs?: number; signal?: AbortSignal; onProgress?: (status: number) => void } = {},
-  ): Promise<{ call: SipCall } | { status: number; reason: string }> {
+    opts: PlaceOptions = {},
+  ): Promise<{ call: SipCall; answered: Promise<PlaceResult> }> {
     const media = await deps.media.open({ inbandDtmf: true, near: opts.near });
     const local = SipCall.local(deps, media.port);
-    const offer = createOffer(local);
     const sip: OutgoingCall = deps.stack.invite({
       uri: target.uri,
-      from: { user: info.callerId?.number ?? info.from.user, displayName: info.callerId?.name },
-      sdp: offer,
-      headers: Object.entries(target.headers ?? {}),
-      ...(target.username && target.password ? { auth: { username: target.username, password: target.password } } : {}),
+      from: {
+        user: info.callerId?.number ?? info.from.user,
+        ...(target.fromHost ? { host: target.fromHost } : {}),
+        ...(info.callerId?.name ? { displayName: info.callerId.name } : {}),
+      },
+      sdp: createOffer(local),
+      headers: Object.entries(opts.headers ?? {}),
+      ...(target.auth ? { auth: target.auth } : {}),
       ...(target.dest ? { dest: target.dest } : {}),
     });
-    const call = new SipCall(deps, sip, media, info);
-    sip.on('progress', (status) => opts.onProgress?.(status));
-    const timer = opts.timeoutMs ? setTimeout(() => void sip.hangup(), opts.timeoutMs) : undefined;
-    const onAbort = (): void => void sip.hangup();
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    const result = await sip.result;
-    if (timer) clearTimeout(timer);
-    opts.signal?.removeEventListener('abort', onAbort);
-    if (!result.ok) {
-      await media.close();
-      return { status: result.status, reason: result.reason };
-    }
-    const answer = readAnswer(sip.remoteSdp ?? '', local);
-    if (!answer.ok) {
-      await sip.bye();
-      await media.close();
-      return { status: 488, reason: `Not Acceptable Here (${answer.warning})` };
-    }
-    call.negotiated = answer.media;
-    media.setRemote(remoteOf(answer.media));
-    call.answeredAt = Date.now();
-    call.setState('answered');
-    return { call };
+    const call = new SipCall(deps, sip, media, { ...info, id: info.id ?? sip.callIdValue });
+    sip.on('progress', (status, sdp) => {
+      let early = !!call.negotiated;
+      if (sdp && !call.negotiated) {
+        const answer = readAnswer(sdp, local);
+        if (answer.ok) {
+          call.negotiated = answer.media;
+          media.setRemote(remoteOf(answer.media));
+          call.setState('early');
+          early = true;
+        }
+      }
+      opts.onProgress?.(status, early);
+    });
+    const answered = (async (): Promise<PlaceResult> => {
+      let timedOut = false;
+      const timer = opts.timeoutMs
+        ? setTimeout(() => {
+            timedOut = true;
+            call.end('NO_ANSWER', 480);
+            void sip.hangup();
+          }, opts.timeoutMs)
+        : undefined;
+      const onAbort = (): void => {
+        call.end('ORIGINATOR_CANCEL', 487);
+        void sip.hangup();
+      };
+      if (opts.signal?.aborted) onAbort();
+      else opts.signal?.addEventListener('abort', onAbort, { once: true });
+      const result = await sip.result;
+      if (timer) clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      if (!result.ok) {
+        const status = timedOut ? 480 : result.status;
+        const reason = timedOut ? `No Answer (not answered in ${Math.round(opts.timeoutMs! / 1000)} s)` : result.reason;
+        call.end(timedOut ? 'NO_ANSWER' : causeFromSipCode(status), status);
+        return { ok: false, status, reason };
+      }
+      const answer = readAnswer(sip.remoteSdp ?? '', local);
+      if (!answer.ok) {
+        call.end('INCOMPATIBLE_DESTINATION', 488);
+        await sip.bye().catch(() => undefined);
+        return { ok: false, status: 488, reason: `Not Acceptable Here (${answer.warning})` };
+      }
+      call.negotiated = answer.media;
+      media.setRemote(remoteOf(answer.media));
+      call.answeredAt = Date.now();
+      call.setState('answered');
+      return { ok: true };
+    })();
+    return { call, answered };
+  }
+
+  /** Place a call and wait: the answered leg, or why it failed. */
+  static async outbound(
+    deps: SipCallDeps,
+    target: SipTarget,
+    info: CallInfo,
+    opts: PlaceOptions = {},
+  ): Promise<{ call: SipCall } | { status: number; reason: string }> {
+    const { call, answered } = await SipCall.place(deps, target, info, opts);
+    const result = await answered;
+    return result.ok ? { call } : { status: result.status, reason: result.reason };
   }
 
   get state(): CallState {
@@ -252,10 +306,11 @@ export class SipCall extends EventEmitter implements Call {
     this.emit('state', state);
   }
 
-  private receiveDigit(digit: string): void {
+  /** `via`: `rtp` (RFC 4733), `inband` (tones in the audio) or `info` (SIP INFO). */
+  private receiveDigit(digit: string, via?: string): void {
     if (this.isEnded()) return;
     this.buffer += digit;
-    this.emit('dtmf', digit);
+    this.emit('dtmf', digit, via);
   }
 
   private end(cause: HangupCause, sipCode?: number): void {
@@ -557,49 +612,16 @@ export class SipCall extends EventEmitter implements Call {
     };
   }
 
-  async dial(opts: DialOptions): Promise<DialResult> {
-    // Dialing (B2BUA legs to devices, SIP URIs and carriers) is wired with call routing in the next step.
-    if (this.isEnded()) return { status: 'canceled', bridged: false, durationMs: 0 };
-    const sipTargets = opts.endpoints.filter((e) => e.type === 'sip');
-    if (!sipTargets.length) return { status: 'failed', bridged: false, durationMs: 0, sipCode: 480 };
-    const target = sipTargets[0] as Extract<DialOptions['endpoints'][number], { type: 'sip' }>;
-    const leg = await SipCall.outbound(
-      this.deps,
-      { uri: target.uri, username: target.username, password: target.password, headers: target.headers },
-      {
-        accountId: this.accountId,
-        direction: 'outbound-dial',
-        from: this.to,
-        to: { user: target.uri, realm: '' },
-        request: { user: target.uri, realm: '' },
-        callerId: opts.callerId ?? this.callerId,
+  dial(opts: DialOptions): Promise<DialResult> {
+    const resolve = this.deps.resolveTargets;
+    return dialEndpoints(this, opts, {
+      resolve: async (accountId, endpoint) => {
+        if (resolve) return resolve(accountId, endpoint);
+        if (endpoint.type === 'sip') return { ok: true, targets: [{ uri: endpoint.uri, label: endpoint.uri }] };
+        return { ok: false, status: 404, reason: `Not Found (no route for ${endpoint.type} endpoints)` };
       },
-      { near: this.media, timeoutMs: opts.timeoutMs, signal: this.scope(opts.signal) },
-    );
-    if (!('call' in leg)) {
-      const status =
-        leg.status === 486 || leg.status === 600 || leg.status === 603
-          ? 'busy'
-          : leg.status === 487 || leg.status === 408 || leg.status === 480
-            ? 'no-answer'
-            : 'failed';
-      return { status, bridged: false, durationMs: 0, sipCode: leg.status, cause: causeFromSipCode(leg.status) };
-    }
-    if (this.currentState === 'ringing' || this.currentState === 'early') await this.answer();
-    const bridged = await this.bridgeWith(leg.call, {
-      timeLimitMs: opts.timeLimitMs,
-      hangupOnKey: opts.hangupOnKey,
-      signal: opts.signal,
+      place: (target, info, opts) => SipCall.place(this.deps, target, info, opts),
     });
-    await leg.call.hangup();
-    return {
-      status: 'completed',
-      bridged: true,
-      legId: leg.call.id,
-      durationMs: bridged.durationMs,
-      endedBy: bridged.endedBy,
-      sipCode: 200,
-    };
   }
 
   async bridgeWith(other: Call, opts: BridgeOptions = {}): Promise<BridgeResult> {
@@ -610,6 +632,18 @@ export class SipCall extends EventEmitter implements Call {
     MediaSession.bridge(this.media, other.media);
     this.setState('bridged');
     other.setState('bridged');
+    this.usage.bridgedWith.push(other.id);
+    other.usage.bridgedWith.push(this.id);
+    // Digits pass through: in-band tones already travel in the audio; RFC 4733 and INFO digits are sent again.
+    const relay =
+      (to: SipCall) =>
+      (digit: string, via?: string): void => {
+        if (via !== 'inband' && digit !== opts.hangupOnKey) void to.sendDtmf(digit);
+      };
+    const mineToTheirs = relay(other);
+    const theirsToMine = relay(this);
+    this.on('dtmf', mineToTheirs);
+    other.on('dtmf', theirsToMine);
     const endedBy = await new Promise<BridgeResult['endedBy']>((resolve) => {
       const timer = opts.timeLimitMs ? setTimeout(() => finish('time_limit'), opts.timeLimitMs) : undefined;
       const mine = (): void => finish('caller');
@@ -631,6 +665,8 @@ export class SipCall extends EventEmitter implements Call {
       this.on('dtmf', key);
       opts.signal?.addEventListener('abort', abort, { once: true });
     });
+    this.off('dtmf', mineToTheirs);
+    other.off('dtmf', theirsToMine);
     MediaSession.unbridge(this.media, other.media);
     for (const c of [this, other]) if (c.currentState === 'bridged') c.setState('answered');
     return { endedBy, durationMs: Date.now() - started };

@@ -260,6 +260,18 @@ export interface BridgeResult {
   durationMs: number;
 }
 
+/** What a call used, filled in as it goes; its CDR is written from this at hangup. */
+export interface CallUsage {
+  /** Pivot requests made for this call. */
+  pivotIterations: number;
+  /** Recordings kept (ids of `recordings` rows). */
+  recordingIds: string[];
+  /** Legs this call was bridged with. */
+  bridgedWith: string[];
+  /** The call that placed this one (a Dial's caller), for an outbound-dial leg. */
+  parentCallId?: string;
+}
+
 export interface CallEvents {
   state: (state: CallState) => void;
   dtmf: (digit: string) => void;
@@ -294,6 +306,7 @@ export interface Call {
   readonly dtmfCollections: Map<string, string>;
   /** X- headers of the INVITE, sent to Pivot as Custom-SIP-Headers. */
   readonly sipHeaders: Record<string, string>;
+  readonly usage: CallUsage;
   readonly startedAt: number;
   readonly answeredAt?: number;
   readonly endedAt?: number;

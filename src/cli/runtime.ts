@@ -4,10 +4,13 @@
 
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
+import { writeCdrs } from '../call/cdrs.js';
 import { ConferenceRooms } from '../call/conference-rooms.js';
 import { promptPreparer } from '../call/prompts.js';
 import { QueueManager } from '../call/queues.js';
+import { CallRegistry } from '../call/registry.js';
 import { SipCall, type SipCallDeps } from '../call/sip-call.js';
+import { targetResolver } from '../call/targets.js';
 import { CallflowExecutor } from '../callflow/executor.js';
 import { InviteRouter } from '../callflow/router.js';
 import type { Logger } from '../callflow/types.js';
@@ -33,6 +36,10 @@ export interface CallRuntime {
   media: MediaEngine;
   registrar: Registrar;
   executor: CallflowExecutor;
+  /** Every live leg (inbound calls and the legs they dial). */
+  registry: CallRegistry;
+  /** What every leg needs (dialing, outbound calls). */
+  deps(): SipCallDeps;
   /** SIP ports actually bound. */
   sipPorts: { udp?: number; tcp?: number };
   /** Calls running now. */
@@ -82,6 +89,13 @@ export async function startCallRuntime(
   const router = new InviteRouter({ store, digest });
   let sipPorts: { udp?: number; tcp?: number } = {};
   const calls = new Set<SipCall>();
+  const registry = new CallRegistry();
+  const cdrs = writeCdrs(registry, store, log);
+  const resolveTargets = targetResolver({
+    store,
+    registrar,
+    self: () => (sipPorts.udp ? { protocol: 'udp', address: stack.advertisedHost, port: sipPorts.udp } : undefined),
+  });
   const events = new EventEmitter<{ call: [SipCall]; ended: [SipCall] }>();
 
   const deps = (): SipCallDeps => ({
@@ -93,6 +107,8 @@ export async function startCallRuntime(
     // RTP sockets bind to `bind`; SDP advertises the address the SIP stack advertises (0.0.0.0 is not one).
     mediaAddress: stack.advertisedHost,
     asr: configuredAsr(),
+    resolveTargets,
+    registry,
   });
   const rooms = new ConferenceRooms();
 
@@ -150,6 +166,8 @@ export async function startCallRuntime(
     media,
     registrar,
     executor,
+    registry,
+    deps,
     sipPorts,
     events,
     get activeCalls() {
@@ -158,10 +176,14 @@ export async function startCallRuntime(
     async drain(graceMs) {
       stack.draining = true;
       const deadline = Date.now() + graceMs;
-      while (calls.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-      await Promise.all([...calls].map((c) => c.hangup('SYSTEM_SHUTDOWN')));
+      while (registry.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      await Promise.all(registry.list().map((c) => c.hangup('SYSTEM_SHUTDOWN')));
+      await cdrs.flush();
     },
     async stop() {
+      await Promise.all(registry.list().map((c) => c.hangup('SYSTEM_SHUTDOWN')));
+      await cdrs.flush();
+      cdrs.stop();
       registrar.stop();
       await stack.stop();
       await media.stop();

@@ -145,6 +145,7 @@ export class PivotSession implements TwimlHost {
   /** One request of the session: send, check and parse the answer, record it. */
   private async request(url: string, method: HttpMethod, action: Record<string, unknown>): Promise<Fetched> {
     const iteration = ++this.iteration;
+    this.call.usage.pivotIterations++;
     if (this.requestLoop()) {
       const message = `request loop: more than ${LOOP_REQUESTS} requests within ${LOOP_WINDOW_MS / 1000} s (a <Redirect> to itself?)`;
       this.deps.log.warn({ call_id: this.call.id, iteration, url }, message);
