@@ -3,6 +3,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { isE164, toE164 } from './call/numbers.js';
 
 export interface PivotSettings {
   httpPort: number;
@@ -12,6 +13,11 @@ export interface PivotSettings {
   dataDir: string;
   /** Base URL where apps reach this server (recording links); default http://<bind or 127.0.0.1>:<httpPort>. */
   publicUrl: string;
+  /**
+   * Set when `publicUrl` was not configured: the value derived from bind and port. While `publicUrl` still equals
+   * it, `startServer` derives it again from the address HTTP actually bound (port 0 → the port the OS chose).
+   */
+  derivedPublicUrl?: string;
   adminAccount: string;
   adminUser: string;
   adminPassword?: string;
@@ -19,9 +25,15 @@ export interface PivotSettings {
   urlDeny: string[];
   urlAllow: string[];
   logLevel: string;
+  /** Install the demo IVR on start (PIVOT_DEMO; `0`/`false`/`no`/`off` turn it off). */
+  demo: boolean;
+  /** E.164 number the demo answers on; 555-01xx numbers are reserved for fiction. */
+  demoNumber: string;
+  /** On SIGINT/SIGTERM, how long running calls may go on before they are hung up (PIVOT_DRAIN_SECONDS). */
+  drainSeconds: number;
 }
 
-type FileSettings = Partial<Omit<PivotSettings, 'rtpPorts'> & { rtpPorts: string }>;
+type FileSettings = Partial<Omit<PivotSettings, 'rtpPorts' | 'derivedPublicUrl'> & { rtpPorts: string }>;
 
 const ENV: Record<keyof FileSettings, string> = {
   httpPort: 'PIVOT_HTTP_PORT',
@@ -36,6 +48,9 @@ const ENV: Record<keyof FileSettings, string> = {
   urlDeny: 'PIVOT_URL_DENY',
   urlAllow: 'PIVOT_URL_ALLOW',
   logLevel: 'PIVOT_LOG_LEVEL',
+  demo: 'PIVOT_DEMO',
+  demoNumber: 'PIVOT_DEMO_NUMBER',
+  drainSeconds: 'PIVOT_DRAIN_SECONDS',
 };
 
 export class ConfigError extends Error {}
@@ -62,6 +77,27 @@ function list(value: unknown): string[] {
     .filter(Boolean);
 }
 
+function flag(name: string, value: unknown): boolean {
+  if (typeof value === 'boolean') return value;
+  const v = String(value).trim().toLowerCase();
+  if (['', '1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new ConfigError(`${name} must be true or false (1 or 0), got "${String(value)}"`);
+}
+
+function seconds(name: string, value: unknown): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 86_400)
+    throw new ConfigError(`${name} must be seconds (0-86400), got "${value}"`);
+  return n;
+}
+
+function e164(name: string, value: unknown): string {
+  const n = toE164(String(value));
+  if (!n || !isE164(n)) throw new ConfigError(`${name} must be a phone number such as +15550100000, got "${value}"`);
+  return n;
+}
+
 export function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): PivotSettings {
   const file = resolve(cwd, env.PIVOT_CONFIG ?? 'pivot.config.json');
   let fromFile: FileSettings = {};
@@ -78,18 +114,23 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
   const httpPort = port('PIVOT_HTTP_PORT', get('httpPort') ?? 8000);
   const bind = String(get('bind') ?? '0.0.0.0');
   const host = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;
+  const derived = `http://${host}:${httpPort}`;
   return {
     httpPort,
     sipPort: port('PIVOT_SIP_PORT', get('sipPort') ?? 5060),
     rtpPorts: range('PIVOT_RTP_PORTS', String(get('rtpPorts') ?? '20000-29999')),
     bind,
     dataDir: resolve(cwd, String(get('dataDir') ?? 'data')),
-    publicUrl: String(get('publicUrl') ?? `http://${host}:${httpPort}`).replace(/\/$/, ''),
+    publicUrl: String(get('publicUrl') ?? derived).replace(/\/$/, ''),
+    ...(get('publicUrl') === undefined ? { derivedPublicUrl: derived } : {}),
     adminAccount: String(get('adminAccount') ?? 'admin'),
     adminUser: String(get('adminUser') ?? 'admin'),
     adminPassword: get('adminPassword') === undefined ? undefined : String(get('adminPassword')),
     urlDeny: list(get('urlDeny')),
     urlAllow: list(get('urlAllow')),
     logLevel: String(get('logLevel') ?? 'info'),
+    demo: flag('PIVOT_DEMO', get('demo') ?? true),
+    demoNumber: e164('PIVOT_DEMO_NUMBER', get('demoNumber') ?? '+15550100000'),
+    drainSeconds: seconds('PIVOT_DRAIN_SECONDS', get('drainSeconds') ?? 30),
   };
 }

@@ -23,6 +23,7 @@ import { dialEndpoints, type PlaceOptions, type PlaceResult } from './sip-dial.j
 import type { ResolveTargets, SipTarget } from './targets.js';
 import {
   causeFromSipCode,
+  sipCodeFromCause,
   type BackgroundRecordingOptions,
   type BridgeOptions,
   type BridgeResult,
@@ -126,6 +127,9 @@ export class SipCall extends EventEmitter implements Call {
   private buffer = '';
   private negotiated?: NegotiatedMedia;
   private answerSdp?: string;
+  private mediaStarted = false;
+  /** The SIP status of the last dial that reached nobody (refuses the call if the flow ends unanswered). */
+  private lastDialFailure?: number;
   private readonly ended = new AbortController();
 
   private constructor(
@@ -183,7 +187,7 @@ export class SipCall extends EventEmitter implements Call {
       }
       call.negotiated = answer.media;
       call.answerSdp = answer.answer;
-      media.setRemote(remoteOf(answer.media), answer.media.hold);
+      // RTP starts with the 183 or the 200: audio before either would be early media nobody asked for.
     } else {
       // Delayed offer: we offer in the 200 and the answer comes in the ACK.
       call.answerSdp = createOffer(SipCall.local(deps, media.port));
@@ -285,6 +289,13 @@ export class SipCall extends EventEmitter implements Call {
     return this.currentState;
   }
 
+  /** Send RTP to what the offer of an inbound call asked for (once). */
+  private startMedia(): void {
+    if (this.mediaStarted || !this.negotiated) return;
+    this.mediaStarted = true;
+    this.media.setRemote(remoteOf(this.negotiated), this.negotiated.hold);
+  }
+
   /** A method, so TypeScript doesn't keep a narrowed state across awaits. */
   private isEnded(): boolean {
     return this.currentState === 'ended';
@@ -345,6 +356,7 @@ export class SipCall extends EventEmitter implements Call {
     const invite = this.sip as IncomingCall;
     if (typeof invite.accept !== 'function') return;
     try {
+      this.startMedia();
       await invite.accept({ sdp: this.answerSdp });
       if (!this.negotiated && invite.remoteSdp) {
         const answer = readAnswer(invite.remoteSdp, SipCall.local(this.deps, this.media.port));
@@ -365,6 +377,7 @@ export class SipCall extends EventEmitter implements Call {
     const invite = this.sip as IncomingCall;
     if (typeof invite.progress !== 'function') return;
     if (opts.earlyMedia && this.answerSdp && this.negotiated) {
+      this.startMedia();
       invite.progress(183, { sdp: this.answerSdp });
       this.setState('early');
     } else invite.progress(180);
@@ -612,9 +625,9 @@ export class SipCall extends EventEmitter implements Call {
     };
   }
 
-  dial(opts: DialOptions): Promise<DialResult> {
+  async dial(opts: DialOptions): Promise<DialResult> {
     const resolve = this.deps.resolveTargets;
-    return dialEndpoints(this, opts, {
+    const result = await dialEndpoints(this, opts, {
       resolve: async (accountId, endpoint) => {
         if (resolve) return resolve(accountId, endpoint);
         if (endpoint.type === 'sip') return { ok: true, targets: [{ uri: endpoint.uri, label: endpoint.uri }] };
@@ -622,6 +635,8 @@ export class SipCall extends EventEmitter implements Call {
       },
       place: (target, info, opts) => SipCall.place(this.deps, target, info, opts),
     });
+    if (!result.bridged && result.sipCode && result.sipCode >= 400) this.lastDialFailure = result.sipCode;
+    return result;
   }
 
   async bridgeWith(other: Call, opts: BridgeOptions = {}): Promise<BridgeResult> {
@@ -737,10 +752,20 @@ export class SipCall extends EventEmitter implements Call {
     this.end(causeFromSipCode(sipCode), sipCode);
   }
 
+  /**
+   * Hang up; a call never answered is refused instead, with the SIP status of `cause` — or, when the flow just
+   * ended (NORMAL_CLEARING), with the status its last dial failed with, so a caller of a busy phone hears 486.
+   */
   async hangup(cause: HangupCause = 'NORMAL_CLEARING'): Promise<void> {
     if (this.isEnded()) return;
-    this.end(cause);
-    await this.sip.hangup().catch(() => undefined);
+    const unanswered = this.answeredAt === undefined && this.direction === 'inbound';
+    const status = !unanswered
+      ? undefined
+      : cause === 'NORMAL_CLEARING'
+        ? (this.lastDialFailure ?? 480)
+        : sipCodeFromCause(cause);
+    this.end(status && cause === 'NORMAL_CLEARING' ? causeFromSipCode(status) : cause, status);
+    await this.sip.hangup(status).catch(() => undefined);
   }
 
   override on<E extends keyof CallEvents>(event: E, listener: CallEvents[E]): this {

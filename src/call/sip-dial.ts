@@ -4,9 +4,8 @@
 // to answer wins, the others are cancelled, and the caller is bridged with it until one side ends.
 
 import { MediaSession } from '../media/engine.js';
-import { parseUri } from '../sip/uri.js';
 import type { CallInfo, SipCall } from './sip-call.js';
-import type { SipTarget, TargetResolution } from './targets.js';
+import { identityOfUri, type SipTarget, type TargetResolution } from './targets.js';
 import type {
   DialEvent,
   DialOptions,
@@ -141,7 +140,7 @@ class DialAttempt {
     if (this.cancel.signal.aborted) return 'cancelled';
     const caller = this.caller;
     const callerId = endpoint.callerId ?? this.opts.callerId ?? caller.callerId;
-    const callee = identityOf(target.uri);
+    const callee = identityOfUri(target.uri);
     // The leg exists only once `place` returns; provisional responses come later (they need a network turn).
     const placedLeg: { call?: SipCall } = {};
     const placed = await this.env.place(
@@ -343,13 +342,4 @@ function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
-}
-
-function identityOf(uri: string): { user: string; realm: string } {
-  try {
-    const u = parseUri(uri);
-    return { user: u.user ?? '', realm: u.host };
-  } catch {
-    return { user: uri, realm: '' };
-  }
 }

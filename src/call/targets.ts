@@ -5,7 +5,7 @@
 
 import type { Registrar } from '../sip/registrar.js';
 import type { TransportAddress, TransportProtocol } from '../sip/transport.js';
-import { formatUri } from '../sip/uri.js';
+import { formatUri, parseUri } from '../sip/uri.js';
 import type { NamedFields, Store, Stored } from '../store/types.js';
 import { isE164, toE164 } from './numbers.js';
 import type { Endpoint } from './types.js';
@@ -30,6 +30,16 @@ export type TargetResolution =
   { ok: true; targets: SipTarget[]; failover?: boolean } | { ok: false; status: number; reason: string };
 
 export type ResolveTargets = (accountId: string, endpoint: Endpoint) => Promise<TargetResolution>;
+
+/** The `user@realm` a target URI calls (`fallback` as the user when the URI has none or does not parse). */
+export function identityOfUri(uri: string, fallback = ''): { user: string; realm: string } {
+  try {
+    const u = parseUri(uri);
+    return { user: u.user ?? fallback, realm: u.host };
+  } catch {
+    return { user: fallback || uri, realm: '' };
+  }
+}
 
 const fail = (status: number, reason: string): TargetResolution => ({ ok: false, status, reason });
 

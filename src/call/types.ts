@@ -362,6 +362,25 @@ export function causeFromSipCode(code: number): HangupCause {
   return SIP_CAUSES[code] ?? (code >= 200 && code < 300 ? 'NORMAL_CLEARING' : 'NORMAL_TEMPORARY_FAILURE');
 }
 
+const CAUSE_SIP_CODES: Partial<Record<HangupCause, number>> = {
+  USER_BUSY: 486,
+  NO_ANSWER: 480,
+  CALL_REJECTED: 603,
+  UNALLOCATED_NUMBER: 404,
+  NO_ROUTE_DESTINATION: 404,
+  INCOMPATIBLE_DESTINATION: 488,
+  DESTINATION_OUT_OF_ORDER: 502,
+  NORMAL_TEMPORARY_FAILURE: 503,
+  SYSTEM_SHUTDOWN: 503,
+  RECOVERY_ON_TIMER_EXPIRE: 408,
+  ORIGINATOR_CANCEL: 487,
+};
+
+/** The SIP status that refuses an unanswered call for a cause (480 when the cause names none). */
+export function sipCodeFromCause(cause: HangupCause | undefined): number {
+  return (cause && CAUSE_SIP_CODES[cause]) || 480;
+}
+
 /** Twilio CallStatus from a hangup cause (Kazoo's kzt_receiver:call_status mapping). */
 export function statusFromCause(cause: HangupCause | undefined): 'completed' | 'busy' | 'no-answer' | 'failed' {
   switch (cause) {

@@ -3,12 +3,15 @@
 import { randomBytes } from 'node:crypto';
 import { hashPassword } from '../api/passwords.js';
 import type { PivotSettings } from '../config.js';
+import type { DemoInfo } from '../demo/install.js';
 import type { AccountDoc, Store } from '../store/types.js';
 
 export interface Bootstrap {
   account: AccountDoc;
   /** Set only when the admin user was created on this run. */
   createdAdmin?: { username: string; password: string; generated: boolean };
+  /** What the demo installer left in the master account (set by startServer when PIVOT_DEMO is on). */
+  demo?: DemoInfo;
 }
 
 export async function ensureMasterAccount(store: Store, settings: PivotSettings): Promise<Bootstrap> {

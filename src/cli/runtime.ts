@@ -22,6 +22,7 @@ import { createTtsRegistry } from '../media/tts/registry.js';
 import { createHttpService } from '../pivot/http-service.js';
 import type { UrlPolicy } from '../pivot/http/index.js';
 import { policyFetcher } from '../pivot/media-fetcher.js';
+import { OutboundCalls } from '../pivot/outbound-calls.js';
 import { createPivotService } from '../pivot/service.js';
 import { DigestServer } from '../sip/digest.js';
 import { from, to } from '../sip/headers.js';
@@ -40,6 +41,8 @@ export interface CallRuntime {
   registry: CallRegistry;
   /** What every leg needs (dialing, outbound calls). */
   deps(): SipCallDeps;
+  /** Calls placed on request (the Calls API). */
+  outbound: OutboundCalls;
   /** SIP ports actually bound. */
   sipPorts: { udp?: number; tcp?: number };
   /** Calls running now. */
@@ -153,6 +156,16 @@ export async function startCallRuntime(
     }
   }
 
+  const outbound = new OutboundCalls({
+    sipDeps: deps,
+    resolve: resolveTargets,
+    run: (call, flow) => executor.run(call, flow),
+    store,
+    policy,
+    log,
+    realm: () => stack.advertisedHost,
+  });
+
   stack.on('invite', (invite) => {
     onInvite(invite).catch((err: unknown) => {
       log.error({ err: String(err) }, 'routing failed');
@@ -168,6 +181,7 @@ export async function startCallRuntime(
     executor,
     registry,
     deps,
+    outbound,
     sipPorts,
     events,
     get activeCalls() {

@@ -2,10 +2,15 @@
 // runtime, and serves HTTP (health for now; the REST API joins in a later issue). `stop()` drains calls first.
 
 import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import { pino } from 'pino';
+import { callsApi } from '../api/calls.js';
+import { twilioRecordings } from '../api/twilio-recordings.js';
 import { ConfigError, loadSettings, type PivotSettings } from '../config.js';
+import { demoApp } from '../demo/app.js';
+import { installDemo } from '../demo/install.js';
 import { UrlPolicy } from '../pivot/http/index.js';
 import { openSqliteStore } from '../store/index.js';
 import { ensureMasterAccount } from './bootstrap.js';
@@ -29,9 +34,23 @@ export async function startServer(settings: PivotSettings = loadSettings()) {
       .code(ok ? 200 : 503)
       .send({ status: ok ? 'ok' : 'unavailable', components: { http: 'up', store: 'up', sip, media } });
   });
+  // Known once HTTP listens: a derived public URL follows the port actually bound (PIVOT_HTTP_PORT=0).
+  let publicUrl = settings.publicUrl;
+  await app.register(twilioRecordings, { store, publicUrl: () => publicUrl });
+  await app.register(callsApi, { store, outbound: () => calls?.outbound, registry: () => calls?.registry });
+  if (settings.demo) await app.register(demoApp, { store, publicUrl: () => publicUrl });
   try {
-    calls = await startCallRuntime(settings, store, policy, log);
+    // HTTP first (health says 503 until SIP and media are up), so the runtime gets the final public URL.
     await app.listen({ port: settings.httpPort, host: settings.bind });
+    publicUrl = boundPublicUrl(settings, app.server.address());
+    if (settings.demo) {
+      try {
+        boot.demo = await installDemo(store, boot.account, { publicUrl, demoNumber: settings.demoNumber, log });
+      } catch (err) {
+        log.warn({ err: String(err) }, 'the demo could not be installed');
+      }
+    }
+    calls = await startCallRuntime({ ...settings, publicUrl }, store, policy, log);
   } catch (err) {
     await calls?.stop();
     await app.close();
@@ -39,20 +58,42 @@ export async function startServer(settings: PivotSettings = loadSettings()) {
     throw err;
   }
   const runtime = calls;
+  let stopping: Promise<void> | undefined;
   return {
     app,
     store,
     boot,
+    /** The base URL in use (settings.publicUrl, with the bound port when that was 0). */
+    publicUrl,
     policy,
     calls: runtime,
-    /** Stop taking calls, let running ones finish for up to `graceMs`, then close everything. */
-    async stop(graceMs = 10_000) {
-      await runtime.drain(graceMs);
-      await runtime.stop();
-      await app.close();
-      await store.close();
+    /** The settings in use (with the public URL actually served). */
+    settings: { ...settings, publicUrl },
+    /** Stop taking calls, let running ones finish for up to `graceMs`, then close everything (once). */
+    stop(graceMs = settings.drainSeconds * 1000): Promise<void> {
+      stopping ??= (async () => {
+        await runtime.drain(graceMs);
+        await runtime.stop();
+        await app.close();
+        await store.close();
+      })();
+      return stopping;
     },
   };
+}
+
+/**
+ * The public URL in use: as configured, or — when it was derived from bind and port and not changed since — derived
+ * again from the address HTTP bound (so `httpPort: 0` gives a URL that works).
+ */
+export function boundPublicUrl(settings: PivotSettings, address: ReturnType<Server['address']>): string {
+  if (settings.derivedPublicUrl === undefined || settings.publicUrl !== settings.derivedPublicUrl) {
+    return settings.publicUrl;
+  }
+  if (!address || typeof address === 'string') return settings.publicUrl;
+  const bind = settings.bind;
+  const host = bind === '0.0.0.0' || bind === '::' || bind === '' ? '127.0.0.1' : bind;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
 }
 
 export function urlPolicy(settings: PivotSettings): UrlPolicy {

@@ -25,7 +25,7 @@ before(async () => {
   e2e = await e2eServer(RTP);
   const account = (await e2e.server.store.accounts.get(e2e.accountId))!;
   realm = account.realm as string;
-  for (const name of ['bob', 'carol', 'dave']) {
+  for (const name of ['bob', 'carol', 'dave', 'erin']) {
     const d = await e2e.server.store.devices.create(e2e.accountId, {
       name,
       sip: { username: name, password: `${name}-secret` },
@@ -81,6 +81,8 @@ before(async () => {
     data: { id: devices.dave, timeout: 10 },
     children: { 'sip:486': pivot('/busy') },
   });
+  await e2e.number('+14155550305', { module: 'device', data: { id: devices.dave, timeout: 10 } });
+  await e2e.number('+14155550306', { module: 'device', data: { id: devices.erin, timeout: 10 } });
 });
 
 after(async () => {
@@ -232,4 +234,27 @@ test('a busy phone sends the callflow down its sip:486 branch', async () => {
   }
   const busy = requests.find((r) => r.path === '/busy');
   assert.ok(busy, 'the sip:486 child (a pivot node) ran');
+});
+
+test('a flow that ends unanswered refuses the caller with its dial failure: 486 busy, 480 not registered', async () => {
+  const dave = await device('dave', { min: 38870, max: 38889 }, 1000, false);
+  const caller = await phone({ name: 'caller5', rtpPorts: { min: 38890, max: 38899 }, sineHz: 440 });
+  try {
+    caller.phone.command('dial', `sip:+14155550305@${e2e.target}`);
+    await dave.phone.waitFor('CALL_INCOMING', 10_000);
+    dave.phone.command('hangup');
+    const busy = await caller.phone.waitFor('CALL_CLOSED', 10_000);
+    assert.match(String(busy.param), /486/);
+  } finally {
+    await caller.phone.stop();
+    await dave.phone.stop();
+  }
+  const again = await phone({ name: 'caller6', rtpPorts: { min: 38890, max: 38899 }, sineHz: 440 });
+  try {
+    again.phone.command('dial', `sip:+14155550306@${e2e.target}`);
+    const offline = await again.phone.waitFor('CALL_CLOSED', 10_000);
+    assert.match(String(offline.param), /480/);
+  } finally {
+    await again.phone.stop();
+  }
 });

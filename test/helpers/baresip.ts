@@ -27,6 +27,8 @@ export interface BaresipOptions {
   wav?: string;
   /** Dump what the phone sends and hears to `dump-*-enc.wav` / `dump-*-dec.wav` here (sndfile module). */
   dumpDir?: string;
+  /** RTP port range of the phone (default: baresip's own, 1024-49152). */
+  rtpPorts?: { min: number; max: number };
 }
 
 export class Baresip {
@@ -70,6 +72,7 @@ export class Baresip {
         'module_app ctrl_tcp.so',
         `ctrl_tcp_listen 127.0.0.1:${ctrlPort}`,
         'net_interface 127.0.0.1',
+        ...(opts.rtpPorts ? [`rtp_ports ${opts.rtpPorts.min}-${opts.rtpPorts.max}`] : []),
         '',
       ].join('\n'),
     );

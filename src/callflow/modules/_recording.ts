@@ -37,8 +37,11 @@ export async function saveRecording(
     await unlink(file.path).catch(() => undefined);
     return undefined;
   }
-  let name = opts.mediaName ?? `call_recording_${call.id}.${opts.format}`;
-  if (!extname(name)) name = `${name}.${opts.format}`;
+  // Named by what the file is, not by what was asked: WAV bytes are never uploaded as `.mp3` (a call that cannot
+  // encode MP3 delivers WAV).
+  const ext = file.contentType === 'audio/mpeg' ? 'mp3' : file.contentType === 'audio/wav' ? 'wav' : opts.format;
+  let name = opts.mediaName ?? `call_recording_${call.id}.${ext}`;
+  if (!extname(name)) name = `${name}.${ext}`;
   const doc = await keepRecording(services, call, file, {
     source: opts.source,
     media_name: name,
