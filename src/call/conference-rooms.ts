@@ -13,37 +13,47 @@ class Room extends EventEmitter {
   readonly members = new Map<string, RoomMember>();
   started = false;
   ended = false;
+  /** The member whose leg records the room (the first to join asking for a recording). */
+  recordingBy?: string;
 }
 
 export class ConferenceRooms {
   private readonly rooms = new Map<string, Room>();
 
-  /** Join; the room starts when a member with `startOnEnter` joins. */
-  join(name: string, member: RoomMember, startOnEnter: boolean, max?: number): { room: Room; full: boolean } {
+  /** Join; the room starts when a member with `startOnEnter` joins (`startedNow`: this join started it). */
+  join(
+    name: string,
+    member: RoomMember,
+    startOnEnter: boolean,
+    max?: number,
+  ): { room: Room; full: boolean; startedNow: boolean } {
     const room = this.rooms.get(name) ?? new Room();
-    if (max && room.members.size >= max) return { room, full: true };
+    if (max && room.members.size >= max) return { room, full: true, startedNow: false };
     this.rooms.set(name, room);
     room.members.set(member.callId, member);
     room.emit('join', member);
     if (startOnEnter && !room.started) {
       room.started = true;
       room.emit('start');
+      return { room, full: false, startedNow: true };
     }
-    return { room, full: false };
+    return { room, full: false, startedNow: false };
   }
 
-  /** Leave; a member with `endOnExit` (or the last one) ends the room for everyone. */
-  leave(name: string, callId: string): void {
+  /** Leave; a member with `endOnExit` (or the last one) ends the room for everyone. True when this ended it. */
+  leave(name: string, callId: string): boolean {
     const room = this.rooms.get(name);
     const member = room?.members.get(callId);
-    if (!room || !member) return;
+    if (!room || !member) return false;
     room.members.delete(callId);
     room.emit('leave', member);
     if (member.endOnExit || room.members.size === 0) {
       room.ended = true;
       room.emit('end');
       this.rooms.delete(name);
+      return true;
     }
+    return false;
   }
 
   size(name: string): number {

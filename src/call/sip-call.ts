@@ -410,7 +410,22 @@ export class SipCall extends EventEmitter implements Call {
   }
 
   async play(source: MediaSource, opts: PlayOptions = {}): Promise<PlayResult> {
+    // Digits go as RFC 4733 events when the far end takes them (equipment listening for events misses tones).
+    if (source.kind === 'digits' && this.negotiated?.telephoneEventPt !== undefined)
+      return this.playDigits(source.digits, opts);
     return this.playPrepared(await this.deps.prepare(source, this.accountId), opts);
+  }
+
+  private async playDigits(digits: string, opts: PlayOptions): Promise<PlayResult> {
+    if (this.isEnded()) return { reason: 'hangup' };
+    if (this.currentState === 'ringing') await this.answer();
+    for (const d of digits) {
+      if (this.isEnded()) return { reason: 'hangup' };
+      if (opts.signal?.aborted) return { reason: 'aborted' };
+      if (d === 'w' || d === 'W') await this.wait(d === 'w' ? 500 : 1000, { signal: opts.signal });
+      else if (ALL_KEYS.includes(d.toUpperCase())) await this.media.sendDtmf(d.toUpperCase(), 100);
+    }
+    return this.isEnded() ? { reason: 'hangup' } : { reason: 'done' };
   }
 
   async say(text: string, opts: SayOptions = {}): Promise<PlayResult> {
@@ -691,7 +706,7 @@ export class SipCall extends EventEmitter implements Call {
     if (this.isEnded()) return { reason: 'hangup', durationMs: 0 };
     if (this.currentState === 'ringing') await this.answer();
     const rooms = this.deps.rooms;
-    const { room, full } = rooms.join(
+    const { room, full, startedNow } = rooms.join(
       opts.room,
       { callId: this.id, moderator: !!opts.moderator, endOnExit: !!opts.endOnExit },
       opts.startOnEnter !== false,
@@ -700,6 +715,7 @@ export class SipCall extends EventEmitter implements Call {
     if (full) return { reason: 'full', durationMs: 0 };
     const joined = Date.now();
     opts.onEvent?.({ type: 'join', room: opts.room, participants: rooms.size(opts.room) });
+    if (startedNow) opts.onEvent?.({ type: 'start', room: opts.room, participants: rooms.size(opts.room) });
     const scope = this.scope(opts.signal);
     const left = new AbortController();
     const onEnd = (): void => left.abort();
@@ -713,15 +729,24 @@ export class SipCall extends EventEmitter implements Call {
       else await this.wait(Infinity, { signal: waiting });
     }
     let reason: ConferenceResult['reason'] = 'hangup';
+    let recording: RecordingFile | undefined;
     if (!this.isEnded() && !left.signal.aborted) {
       this.deps.media.joinRoom(opts.room, this.media, { muted: opts.muted, deaf: opts.deaf });
       if (opts.entryTone) this.deps.media.roomTone(opts.room);
+      // The room is recorded once, through the leg of the first member who asks: what it hears plus what it says
+      // is the whole conference, for as long as that member stays.
+      const recorder = opts.record && !room.recordingBy ? await this.startRecording({ legs: 'both' }) : undefined;
+      if (recorder) room.recordingBy = this.id;
       const key = (d: string): void => {
         if (d === opts.hangupOnKey) left.abort();
       };
       this.on('dtmf', key);
       const why = await this.wait(opts.timeLimitMs ?? Infinity, { signal: AbortSignal.any([scope, left.signal]) });
       this.off('dtmf', key);
+      if (recorder) {
+        recording = await recorder.stop();
+        room.recordingBy = undefined;
+      }
       this.deps.media.leaveRoom(opts.room, this.media);
       if (opts.exitTone) this.deps.media.roomTone(opts.room);
       reason = this.isEnded()
@@ -733,9 +758,10 @@ export class SipCall extends EventEmitter implements Call {
             : 'left';
     }
     room.off('end', onEnd);
-    rooms.leave(opts.room, this.id);
+    const endedIt = rooms.leave(opts.room, this.id);
     opts.onEvent?.({ type: 'leave', room: opts.room, participants: rooms.size(opts.room) });
-    return { reason, durationMs: Date.now() - joined };
+    if (endedIt) opts.onEvent?.({ type: 'end', room: opts.room, participants: 0 });
+    return { reason, durationMs: Date.now() - joined, ...(recording ? { recording } : {}) };
   }
 
   async sendDtmf(digits: string, opts: { durationMs?: number } = {}): Promise<void> {

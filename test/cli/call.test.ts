@@ -146,8 +146,8 @@ test(
     assert.match(run.stdout, /● recording saved .*out\.wav \(\d+\.\d s\)/);
     assert.match(run.stdout, /result {7}answered, the far end hung up/);
     assert.match(run.stdout, /DTMF sent {4}7/);
-    // The app's <Play digits="5"> (tones in the audio) is heard.
-    assert.match(run.stdout, /← DTMF 5 \(in-band\)/);
+    // The app’s <Play digits="5"> arrives as an RFC 4733 event (telephone-event was negotiated).
+    assert.match(run.stdout, /← DTMF 5\n/);
     assert.match(run.stdout, /DTMF heard {3}5/);
     // What was heard is speech, not silence: the welcome and the goodbye.
     const stat = soxStat(out);

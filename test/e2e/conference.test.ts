@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BaresipEvent } from '../helpers/baresip.js';
-import { blockToneShare, e2eServer, phone, sleep, type E2eServer, type Phone } from '../helpers/e2e.js';
+import { blockToneShare, e2eServer, phone, sleep, tempFile, type E2eServer, type Phone } from '../helpers/e2e.js';
 import { heardBy, read8k } from '../helpers/media.js';
 import {
   eventually,
@@ -40,7 +40,17 @@ before(async () => {
       ),
     ),
     '/conf/events': signed(() => ({ status: 204 })),
+    '/conf/recorded/voice': signed(() =>
+      twiml(
+        '<Dial><Conference record="record-from-start" recordingStatusCallback="/conf/recording">taped</Conference></Dial>',
+      ),
+    ),
+    '/conf/recording': signed(() => ({ status: 204 })),
     '/conf/after': signed(() => twiml('<Hangup/>')),
+  });
+  await rig.number('+14155550402', {
+    module: 'pivot',
+    data: { voice_url: app.url('/conf/recorded/voice'), method: 'post', req_format: 'twiml' },
   });
   await rig.number('+14155550401', {
     module: 'pivot',
@@ -147,29 +157,53 @@ test('three callers in <Dial><Conference>: each hears the other two; one leaves 
   assert.ok(duration('p1800') >= 3, `p1800 was in for ${duration('p1800')} s`);
 });
 
-test(
-  'the conference statusCallback gets conference-start and conference-end on real calls',
-  { skip: 'SipCall.conference (src/call/sip-call.ts) reports only join and leave to onEvent, never start or end' },
-  async () => {
-    const before = app.to('/conf/events').length;
-    const p = await phone({ name: 'alone', rtpPorts: PHONE_RTP });
-    try {
-      p.phone.command('dial', `sip:4155550401@${rig.target}`);
+test('the conference statusCallback gets conference-start and conference-end on real calls', async () => {
+  const before = app.to('/conf/events').length;
+  const p = await phone({ name: 'alone', rtpPorts: PHONE_RTP });
+  try {
+    p.phone.command('dial', `sip:4155550401@${rig.target}`);
+    await p.phone.waitFor('CALL_ESTABLISHED', 10_000);
+    await sleep(1000);
+    p.phone.command('hangup');
+    await p.phone.waitFor('CALL_CLOSED', 5000);
+  } finally {
+    await p.phone.stop();
+  }
+  await eventually(() => app.to('/conf/events').length >= before + 4, 'four status callbacks', 5000);
+  const names = app
+    .to('/conf/events')
+    .slice(before)
+    .map((r) => String(r.params.StatusCallbackEvent));
+  assert.deepEqual(
+    new Set(names),
+    new Set(['participant-join', 'conference-start', 'participant-leave', 'conference-end']),
+  );
+});
+
+test('record="record-from-start" records the room: both callers are in the recording', async () => {
+  const phones = await Promise.all([440, 1000].map((hz) => phone({ name: `r${hz}`, rtpPorts: PHONE_RTP, sineHz: hz })));
+  try {
+    for (const p of phones) {
+      p.phone.command('dial', `sip:4155550402@${rig.target}`);
       await p.phone.waitFor('CALL_ESTABLISHED', 10_000);
-      await sleep(1000);
-      p.phone.command('hangup');
-      await p.phone.waitFor('CALL_CLOSED', 5000);
-    } finally {
-      await p.phone.stop();
     }
-    await eventually(() => app.to('/conf/events').length >= before + 4, 'four status callbacks', 5000);
-    const names = app
-      .to('/conf/events')
-      .slice(before)
-      .map((r) => String(r.params.StatusCallbackEvent));
-    assert.deepEqual(
-      new Set(names),
-      new Set(['participant-join', 'conference-start', 'participant-leave', 'conference-end']),
-    );
-  },
-);
+    await sleep(3000);
+    for (const p of phones) p.phone.command('hangup');
+    await Promise.all(phones.map((p) => p.phone.waitFor('CALL_CLOSED', 5000)));
+  } finally {
+    await Promise.all(phones.map((p) => p.phone.stop()));
+  }
+  await eventually(() => app.to('/conf/recording').length >= 1, 'the recording status callback', 10_000);
+  const callbacks = app.to('/conf/recording');
+  assert.equal(callbacks.length, 1, 'one recording for the room');
+  const { RecordingUrl, RecordingStatus } = callbacks[0].params;
+  assert.equal(RecordingStatus, 'completed');
+  const res = await fetch(String(RecordingUrl));
+  assert.equal(res.status, 200);
+  const file = tempFile(Buffer.from(await res.arrayBuffer()), 'room.wav');
+  const audio = await read8k(file);
+  for (const hz of [440, 1000]) {
+    const share = blockToneShare(audio, hz, 0, audio.length);
+    assert.ok(share > 0.1, `${hz} Hz is in the room recording (${share})`);
+  }
+});
