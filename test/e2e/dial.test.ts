@@ -54,6 +54,14 @@ before(async () => {
       log('/after-carrier')(p);
       return twiml('<Hangup/>');
     },
+    '/bridge-on-answer': (p) => {
+      log('/bridge-on-answer')(p);
+      return twiml('<Dial answerOnBridge="true" timeLimit="2" action="/after-limit"><Client>carol</Client></Dial>');
+    },
+    '/after-limit': (p) => {
+      log('/after-limit')(p);
+      return twiml('<Hangup/>');
+    },
     '/busy': (p) => {
       log('/busy')(p);
       return twiml('<Say>The line is busy.</Say><Hangup/>');
@@ -81,6 +89,7 @@ before(async () => {
     data: { id: devices.dave, timeout: 10 },
     children: { 'sip:486': pivot('/busy') },
   });
+  await e2e.number('+14155550307', pivot('/bridge-on-answer'));
   await e2e.number('+14155550305', { module: 'device', data: { id: devices.dave, timeout: 10 } });
   await e2e.number('+14155550306', { module: 'device', data: { id: devices.erin, timeout: 10 } });
 });
@@ -257,4 +266,41 @@ test('a flow that ends unanswered refuses the caller with its dial failure: 486 
   } finally {
     await again.phone.stop();
   }
+});
+
+test('answerOnBridge keeps the caller unanswered, hearing ringback, until the callee answers; timeLimit ends it', async () => {
+  const carol = await device('carol', { min: 38770, max: 38789 }, 1000, false);
+  const caller = await phone({ name: 'caller7', rtpPorts: { min: 38810, max: 38829 }, sineHz: 700 });
+  let carolAnswered = 0;
+  let callerAnswered = 0;
+  try {
+    caller.phone.command('dial', `sip:+14155550307@${e2e.target}`);
+    await carol.phone.waitFor('CALL_INCOMING', 10_000);
+    await sleep(2500); // the caller rings (with a ringback tone in early media) while carol does
+    assert.equal(
+      caller.phone.events.some((e) => e.type === 'CALL_ESTABLISHED'),
+      false,
+      'the caller is not answered while the callee rings',
+    );
+    carol.phone.command('accept');
+    await carol.phone.waitFor('CALL_ESTABLISHED', 5000);
+    carolAnswered = Date.now();
+    await caller.phone.waitFor('CALL_ESTABLISHED', 5000);
+    callerAnswered = Date.now();
+    // timeLimit="2": Pivot ends the bridge, then the action hangs up.
+    await carol.phone.waitFor('CALL_CLOSED', 6000);
+    await caller.phone.waitFor('CALL_CLOSED', 6000);
+  } finally {
+    await caller.phone.stop();
+    await carol.phone.stop();
+  }
+  assert.ok(callerAnswered >= carolAnswered - 50, 'the caller was answered when the callee was');
+  const heard = await read8k(await heardBy(caller.dump));
+  const ringing = heard.subarray(0, 16_000); // the first 2 s, before anyone answered
+  const ringback = toneShare(ringing, 440) + toneShare(ringing, 480);
+  assert.ok(ringback > 0.3, `the caller heard a ringback tone while it rang (${ringback})`);
+  const action = requests.find((r) => r.path === '/after-limit')?.params;
+  assert.equal(action?.DialCallStatus, 'completed');
+  const talked = Number(action?.DialCallDuration);
+  assert.ok(talked >= 1 && talked <= 3, `timeLimit=2 cut the bridge (${talked} s)`);
 });
