@@ -184,14 +184,20 @@ export const callsApi: FastifyPluginAsync<CallsApiOptions> = async (app, opts) =
     },
   );
 
+  /** The account and call sid of a `…/Calls/:sid` URL, and the call when it is live and the account's. */
+  function callOf(params: { accountId: string; sid: string }) {
+    const accountId = accountIdOf(params.accountId);
+    const sid = params.sid.replace(/\.json$/, '');
+    const found = opts.registry()?.get(sid);
+    return { accountId, sid, live: found?.accountId === accountId ? found : undefined };
+  }
+
   app.get<{ Params: { accountId: string; sid: string } }>(
     '/2010-04-01/Accounts/:accountId/Calls/:sid',
     async (req, reply) => {
-      const accountId = accountIdOf(req.params.accountId);
-      const sid = req.params.sid.replace(/\.json$/, '');
+      const { accountId, sid, live } = callOf(req.params);
       if (!(await authorised(req, reply, accountId, false))) return reply;
-      const live = opts.registry()?.get(sid);
-      if (live && live.accountId === accountId) return callResource(accountId, sid, live);
+      if (live) return callResource(accountId, sid, live);
       const cdrs = await opts.store.cdrs.forCall(accountId, sid);
       if (!cdrs.length) return twilioError(reply, 404, 20404, `The requested resource Calls/${sid} was not found`);
       return callResource(accountId, sid, undefined, cdrs[0]);
@@ -201,11 +207,9 @@ export const callsApi: FastifyPluginAsync<CallsApiOptions> = async (app, opts) =
   app.post<{ Params: { accountId: string; sid: string }; Body: Fields }>(
     '/2010-04-01/Accounts/:accountId/Calls/:sid',
     async (req, reply) => {
-      const accountId = accountIdOf(req.params.accountId);
-      const sid = req.params.sid.replace(/\.json$/, '');
+      const { accountId, sid, live } = callOf(req.params);
       if (!(await authorised(req, reply, accountId, false))) return reply;
-      const live = opts.registry()?.get(sid);
-      if (!live || live.accountId !== accountId) {
+      if (!live) {
         return twilioError(reply, 404, 20404, `Calls/${sid} is not a live call of this account`);
       }
       const status = one((req.body ?? {}).Status);

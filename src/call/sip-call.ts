@@ -93,7 +93,8 @@ export interface CallInfo {
 
 const ALL_KEYS = '0123456789*#ABCD';
 
-function remoteOf(m: NegotiatedMedia): RemoteMedia {
+/** Where and how to send RTP, from a negotiated SDP. */
+export function remoteOf(m: NegotiatedMedia): RemoteMedia {
   return {
     address: m.remoteAddress,
     port: m.remotePort,

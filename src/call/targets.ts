@@ -130,7 +130,8 @@ export function formatNumber(number: string, format: unknown): string {
   }
 }
 
-function matches(rules: unknown, value: string): boolean {
+/** A resource's `rules` (or `cid_rules`): regular expressions; none means any value passes. */
+export function matchesRules(rules: unknown, value: string): boolean {
   const list = Array.isArray(rules) ? rules.filter((r): r is string => typeof r === 'string' && r !== '') : [];
   if (!list.length) return true;
   return list.some((rule) => {
@@ -142,7 +143,8 @@ function matches(rules: unknown, value: string): boolean {
   });
 }
 
-function weightOf(r: Stored<NamedFields>): number {
+/** stepswitch's order: lower `weight_cost` first (1-100, 50 when unset). */
+export function trunkWeight(r: Stored<NamedFields>): number {
   const w = Number(r.weight_cost);
   return Number.isFinite(w) ? Math.min(100, Math.max(1, Math.trunc(w))) : 50;
 }
@@ -183,9 +185,9 @@ async function numberTargets(
   }
   const all = (await deps.store.resources.list(accountId)).items;
   const usable = all
-    .filter((r) => r.enabled !== false && matches(r.rules, number))
+    .filter((r) => r.enabled !== false && matchesRules(r.rules, number))
     .map((r, i) => ({ r, i }))
-    .sort((a, b) => weightOf(a.r) - weightOf(b.r) || a.i - b.i)
+    .sort((a, b) => trunkWeight(a.r) - trunkWeight(b.r) || a.i - b.i)
     .flatMap(({ r }) => gatewayTargets(r, number));
   if (usable.length) return { ok: true, targets: usable, failover: true };
   // A number of this server: loop it through Pivot's own SIP address, so it is routed like any inbound call.

@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, loadSettings } from '../config.js';
 import { MediaEngine, type MediaSession } from '../media/engine.js';
-import type { RemoteMedia, SessionStats } from '../media/protocol.js';
+import type { SessionStats } from '../media/protocol.js';
 import { cseq } from '../sip/headers.js';
 import type { SipMessage } from '../sip/message.js';
 import type { OutgoingCall, OutgoingResult } from '../sip/outgoing-call.js';
@@ -30,6 +30,7 @@ import type { EndReason } from '../sip/session.js';
 import { SipStack } from '../sip/stack.js';
 import type { TransportAddress } from '../sip/transport.js';
 import { parseUri } from '../sip/uri.js';
+import { remoteOf } from '../call/sip-call.js';
 import { openSqliteStore } from '../store/index.js';
 import { CALL_USAGE, digitSteps, parseCallArgs, UsageError, type CallOptions } from './call-options.js';
 
@@ -215,16 +216,6 @@ async function localAddressFor(address: string, port: number): Promise<string> {
   } finally {
     socket.close();
   }
-}
-
-function remoteOf(m: NegotiatedMedia): RemoteMedia {
-  return {
-    address: m.remoteAddress,
-    port: m.remotePort,
-    codec: m.codec,
-    payloadType: m.payloadType,
-    ...(m.telephoneEventPt !== undefined ? { dtmfPayloadType: m.telephoneEventPt } : {}),
-  };
 }
 
 /** A loopback address or one of this machine's interfaces. */

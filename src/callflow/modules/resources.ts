@@ -1,4 +1,5 @@
 import { toE164 } from '../../call/numbers.js';
+import { matchesRules, trunkWeight } from '../../call/targets.js';
 import type { Call, Endpoint } from '../../call/types.js';
 import type { NamedFields, Stored } from '../../store/types.js';
 import type { DialOptions } from '../../call/types.js';
@@ -9,7 +10,6 @@ import {
   configuredCallerId,
   customHeaders,
   customSipHeadersSchema,
-  int,
   ringbackFor,
   strings,
 } from './_endpoints.js';
@@ -35,8 +35,6 @@ interface ResourcesData {
 
 /** Ring time per carrier when the callflow gives none (FreeSWITCH's call_timeout). */
 export const DEFAULT_RESOURCE_TIMEOUT_S = 60;
-/** stepswitch's weight for a resource without `weight_cost`. */
-const DEFAULT_WEIGHT = 50;
 
 export const resources: CallflowModule<ResourcesData> = {
   name: 'resources',
@@ -82,10 +80,8 @@ export const resources: CallflowModule<ResourcesData> = {
     const usable = all
       .filter((r) => r.enabled !== false)
       .filter((r) => flagsMatch(r, flags))
-      .filter(
-        (r) => rulesMatch(strings(r.rules), number) && rulesMatch(strings(r.cid_rules), call.callerId.number ?? ''),
-      )
-      .map((r, i) => ({ r, i, weight: weight(r) }))
+      .filter((r) => matchesRules(r.rules, number) && matchesRules(r.cid_rules, call.callerId.number ?? ''))
+      .map((r, i) => ({ r, i, weight: trunkWeight(r) }))
       .sort((a, b) => a.weight - b.weight || a.i - b.i)
       .map(({ r }) => r);
     if (!usable.length) {
@@ -146,22 +142,6 @@ function flagsMatch(resource: Stored<NamedFields>, requested: string[]): boolean
   if (resource.ignore_flags === true) return true;
   const has = strings(resource.flags);
   return requested.every((f) => has.includes(f));
-}
-
-/** A resource's rules (regular expressions); none means the resource takes any number. */
-function rulesMatch(rules: string[], value: string): boolean {
-  if (!rules.length) return true;
-  return rules.some((rule) => {
-    try {
-      return new RegExp(rule).test(value);
-    } catch {
-      return false;
-    }
-  });
-}
-
-function weight(resource: Stored<NamedFields>): number {
-  return Math.min(100, Math.max(1, int(resource.weight_cost) ?? DEFAULT_WEIGHT));
 }
 
 /** `dynamic_flags` name call variables (custom channel vars, then application vars) whose values become flags. */
