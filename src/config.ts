@@ -31,6 +31,11 @@ export interface PivotSettings {
   demoNumber: string;
   /** On SIGINT/SIGTERM, how long running calls may go on before they are hung up (PIVOT_DRAIN_SECONDS). */
   drainSeconds: number;
+  /**
+   * Requests per second one source address may send (burst: twice that) before Pivot drops them (PIVOT_SIP_RATE_LIMIT,
+   * default 50; 0 turns the limit off — for a trusted proxy such as Kamailio in front, or a load test).
+   */
+  sipRateLimit: number;
 }
 
 type FileSettings = Partial<Omit<PivotSettings, 'rtpPorts' | 'derivedPublicUrl'> & { rtpPorts: string }>;
@@ -51,6 +56,7 @@ const ENV: Record<keyof FileSettings, string> = {
   demo: 'PIVOT_DEMO',
   demoNumber: 'PIVOT_DEMO_NUMBER',
   drainSeconds: 'PIVOT_DRAIN_SECONDS',
+  sipRateLimit: 'PIVOT_SIP_RATE_LIMIT',
 };
 
 export class ConfigError extends Error {}
@@ -85,10 +91,11 @@ function flag(name: string, value: unknown): boolean {
   throw new ConfigError(`${name} must be true or false (1 or 0), got "${String(value)}"`);
 }
 
-function seconds(name: string, value: unknown): number {
+/** A number from 0 to 86400 (seconds, or requests per second). */
+function amount(name: string, value: unknown, what = 'seconds'): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0 || n > 86_400)
-    throw new ConfigError(`${name} must be seconds (0-86400), got "${value}"`);
+    throw new ConfigError(`${name} must be ${what} (0-86400), got "${value}"`);
   return n;
 }
 
@@ -131,6 +138,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     logLevel: String(get('logLevel') ?? 'info'),
     demo: flag('PIVOT_DEMO', get('demo') ?? true),
     demoNumber: e164('PIVOT_DEMO_NUMBER', get('demoNumber') ?? '+15550100000'),
-    drainSeconds: seconds('PIVOT_DRAIN_SECONDS', get('drainSeconds') ?? 30),
+    drainSeconds: amount('PIVOT_DRAIN_SECONDS', get('drainSeconds') ?? 30),
+    sipRateLimit: amount('PIVOT_SIP_RATE_LIMIT', get('sipRateLimit') ?? 50, 'requests per second'),
   };
 }

@@ -175,9 +175,17 @@ export class SipCall extends EventEmitter implements Call {
     };
   }
 
-  /** A call that arrived: its media session is opened and the SDP answer computed (sent with `answer`). */
-  static async inbound(deps: SipCallDeps, invite: IncomingCall, info: CallInfo): Promise<SipCall> {
-    const media = await deps.media.open({ inbandDtmf: true });
+  /**
+   * A call that arrived: its media session is opened (or `opening` — started while the call was routed — is used)
+   * and the SDP answer computed (sent with `answer`).
+   */
+  static async inbound(
+    deps: SipCallDeps,
+    invite: IncomingCall,
+    info: CallInfo,
+    opening?: Promise<MediaSession>,
+  ): Promise<SipCall> {
+    const media = await (opening ?? deps.media.open({ inbandDtmf: true }));
     const call = new SipCall(deps, invite, media, info);
     if (invite.offer) {
       const answer = answerOffer(invite.offer, SipCall.local(deps, media.port));

@@ -67,6 +67,7 @@ export async function startCallRuntime(
     udpPort: settings.sipPort,
     tcpPort: settings.sipPort,
     userAgent: 'Pivot',
+    rateLimit: settings.sipRateLimit > 0 ? { rate: settings.sipRateLimit, burst: settings.sipRateLimit * 2 } : false,
     log: (message, detail) => log.info(detail ?? {}, message),
   });
   stack.onRegister = (req, source) => registrar.handle(req, source);
@@ -116,23 +117,38 @@ export async function startCallRuntime(
   const rooms = new ConferenceRooms();
 
   async function onInvite(invite: IncomingCall): Promise<void> {
+    // The RTP session opens while the call is routed: the worker round trip is then off the way to the webhook.
+    // Only for INVITEs with an offer (a device's first INVITE, challenged with 407, has one too: it is closed).
+    const opening = invite.offer ? media.open({ inbandDtmf: true }) : undefined;
+    opening?.catch(() => undefined);
     const decision = await router.route(invite.request);
-    if (decision.kind === 'challenge') return invite.reject(407, undefined, [[decision.header, decision.value]]);
-    if (decision.kind === 'reject') return invite.reject(decision.status, decision.reason);
+    if (decision.kind !== 'route') {
+      void opening?.then(
+        (session) => session.close(),
+        () => undefined,
+      );
+      if (decision.kind === 'challenge') return invite.reject(407, undefined, [[decision.header, decision.value]]);
+      return invite.reject(decision.status, decision.reason);
+    }
     const req = invite.request;
     const f = from(req);
     const t = to(req);
     const r = parseUri(req.uri);
     let call: SipCall;
     try {
-      call = await SipCall.inbound(deps(), invite, {
-        accountId: decision.account.id,
-        direction: 'inbound',
-        from: { user: f.uri.user ?? '', realm: f.uri.host, ...(f.displayName ? { displayName: f.displayName } : {}) },
-        to: { user: t.uri.user ?? '', realm: t.uri.host },
-        request: { user: r.user ?? '', realm: r.host },
-        sipHeaders: Object.fromEntries(req.headers.entries().filter(([name]) => /^x-/i.test(name))),
-      });
+      call = await SipCall.inbound(
+        deps(),
+        invite,
+        {
+          accountId: decision.account.id,
+          direction: 'inbound',
+          from: { user: f.uri.user ?? '', realm: f.uri.host, ...(f.displayName ? { displayName: f.displayName } : {}) },
+          to: { user: t.uri.user ?? '', realm: t.uri.host },
+          request: { user: r.user ?? '', realm: r.host },
+          sipHeaders: Object.fromEntries(req.headers.entries().filter(([name]) => /^x-/i.test(name))),
+        },
+        opening,
+      );
     } catch (err) {
       if (err instanceof MediaError) invite.reject(err.sipStatus, `Service Unavailable (${err.message})`);
       log.warn({ call_id: invite.callIdValue, err: String(err) }, 'call could not start');
