@@ -12,6 +12,8 @@ interface Leg {
   socket: Socket;
   port: number;
   target?: number;
+  /** Its own packet: a send may still be reading it when the next leg's is written, so one buffer per leg. */
+  packet: Buffer;
   seq: number;
   ts: number;
   lastArrival: number;
@@ -25,10 +27,16 @@ const legs: Leg[] = [];
 const gaps = new Uint32Array(2000); // histogram of receive gaps in 0.1 ms steps up to 200 ms
 let overflow = 0;
 let sent = 0;
-const packet = Buffer.alloc(172, 0xff);
 const scheduler = new DriftFreeScheduler();
 let cpuAtStart = process.cpuUsage();
 let startedAt = 0;
+
+/** An RTP packet whose payload is a quiet tone, so recordings have something in them; headers are written per send. */
+function tonePacket(): Buffer {
+  const packet = Buffer.alloc(172, 0xff);
+  for (let i = 12; i < 172; i++) packet[i] = (i & 8) === 0 ? 0xe0 : 0x60;
+  return packet;
+}
 
 function record(leg: Leg, seq: number): void {
   const now = performance.now();
@@ -73,6 +81,7 @@ createInterface({ input: process.stdin }).on('line', async (line) => {
       const leg: Leg = {
         socket,
         port: socket.address().port,
+        packet: tonePacket(),
         seq: 0,
         ts: 0,
         lastArrival: 0,
@@ -100,13 +109,12 @@ createInterface({ input: process.stdin }).on('line', async (line) => {
     }
     scheduler.onTick = () => {
       for (const leg of legs) {
+        const packet = leg.packet;
         packet[0] = 0x80;
         packet[1] = 0;
         packet.writeUInt16BE((leg.seq = (leg.seq + 1) & 0xffff), 2);
         packet.writeUInt32BE((leg.ts = (leg.ts + 160) >>> 0), 4);
         packet.writeUInt32BE(leg.port, 8);
-        // A quiet tone, so recordings have something in them.
-        for (let i = 12; i < 172; i++) packet[i] = (i & 8) === 0 ? 0xe0 : 0x60;
         leg.socket.send(packet, leg.target!, '127.0.0.1');
         sent++;
       }
