@@ -6,9 +6,11 @@
 // - calls_per_s: INVITEs Pivot received per second from the first to the last (the rate it kept up with);
 //   successful / failed as SIPp counts them, plus webhook_missing (no request reached the web server),
 //   prompt_missing (no prompt audio reached the caller) and failed_sessions (Pivot debug error records);
-// - invite_to_webhook_ms (a): from the SIP stack's `invite` event (message parsed, transaction made) to the web
-//   server's `request` event for that CallSid. It includes routing, the media session's opening in a worker,
-//   building and signing the request, and the loopback HTTP hop (connection reuse, headers parsed by node:http);
+// - invite_to_webhook_ms (a): from the SIP stack's `invite` event (message parsed, transaction made) to the
+//   moment Pivot's HTTP client writes the webhook request's headers to its socket (undici's
+//   `undici:client:sendHeaders` diagnostics channel, matched by the CallSid in the body). It includes routing,
+//   the media session's opening in a worker, building, signing and checking the request against the URL policy.
+//   invite_to_webhook_received_ms adds the loopback hop: up to the web server's `request` event;
 // - webhook_to_prompt_ms (b): from the web server handing the response to the kernel to the first RTP packet of
 //   the prompt at the caller's sink (the first one that is not µ-law silence; Pivot sends silence from the
 //   INVITE on). It includes the loopback hop, parsing and validating the TwiML, the 200 OK and SIPp's ACK (Say
@@ -18,6 +20,7 @@
 //   node --import tsx bench/pivot-cps.ts [--rate 200] [--calls 6000] [--warmup 20] [--text "Hello."]
 //     [--rtp-ports 20000-29999] [--keep-rate-limit]
 
+import { subscribe } from 'node:diagnostics_channel';
 import {
   SIPP_DIR,
   arg,
@@ -50,6 +53,14 @@ const pivot = await startPivot({
 const runtime = pivot.server.calls;
 
 const inviteAt = new Map<string, number>();
+/** When Pivot's HTTP client sent each webhook request, by CallSid. */
+const sentAt = new Map<string, number>();
+subscribe('undici:client:sendHeaders', (message) => {
+  const body = (message as { request?: { body?: unknown } }).request?.body;
+  const text = Buffer.isBuffer(body) ? body.toString('latin1') : typeof body === 'string' ? body : '';
+  const sid = /(?:^|&)CallSid=([^&]+)/.exec(text)?.[1];
+  if (sid && !sentAt.has(decodeURIComponent(sid))) sentAt.set(decodeURIComponent(sid), nowMs());
+});
 pivot.stack.prependListener('invite', (invite) => inviteAt.set(invite.callIdValue, nowMs()));
 /** Pivot's call id (the CallSid of its requests) → the SIP Call-ID of the INVITE. */
 const sipCallId = new Map<string, string>();
@@ -92,6 +103,7 @@ try {
   await settle();
   peer.send({ cmd: 'reset' });
   inviteAt.clear();
+  sentAt.clear();
   sipCallId.clear();
   callAt.clear();
   answeredAt.clear();
@@ -127,6 +139,8 @@ try {
   };
 
   const a: number[] = [];
+  const aSent: number[] = [];
+  const pivotIdOf = new Map([...sipCallId].map(([pivotId, sip]) => [sip, pivotId]));
   const b: number[] = [];
   const a1: number[] = [];
   const a2: number[] = [];
@@ -142,6 +156,8 @@ try {
       continue;
     }
     a.push(c[1] - at);
+    const sent = sentAt.get(pivotIdOf.get(id) ?? id);
+    if (sent !== undefined) aSent.push(sent - at);
     const routed = callAt.get(id);
     if (routed) {
       a1.push(routed - at);
@@ -158,7 +174,8 @@ try {
   }
   const times = [...inviteAt.values()];
   const spanS = times.length > 1 ? (Math.max(...times) - Math.min(...times)) / 1000 : 0;
-  const sA = stats(a);
+  const sA = stats(aSent);
+  const sAReceived = stats(a);
   const sB = stats(b);
   const failedSessions = await pivot.failedSessions();
   const result = {
@@ -180,6 +197,8 @@ try {
     invite_to_webhook_ms_p50: sA.p50,
     invite_to_webhook_ms_p99: sA.p99,
     invite_to_webhook_ms_max: sA.max,
+    invite_to_webhook_received_ms_p50: sAReceived.p50,
+    invite_to_webhook_received_ms_p99: sAReceived.p99,
     webhook_to_prompt_ms_p50: sB.p50,
     webhook_to_prompt_ms_p99: sB.p99,
     webhook_to_prompt_ms_max: sB.max,
