@@ -7,6 +7,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { createInterface } from 'node:readline';
 import { DriftFreeScheduler } from '../src/media/scheduler.js';
+import { ReceiveGaps } from './receive-gaps.js';
 
 interface Leg {
   socket: Socket;
@@ -24,8 +25,7 @@ interface Leg {
 }
 
 const legs: Leg[] = [];
-const gaps = new Uint32Array(2000); // histogram of receive gaps in 0.1 ms steps up to 200 ms
-let overflow = 0;
+const gaps = new ReceiveGaps();
 let sent = 0;
 const scheduler = new DriftFreeScheduler();
 let cpuAtStart = process.cpuUsage();
@@ -39,35 +39,10 @@ function tonePacket(): Buffer {
 }
 
 function record(leg: Leg, seq: number): void {
-  const now = performance.now();
-  if (leg.lastArrival) {
-    const bin = Math.round((now - leg.lastArrival) * 10);
-    if (bin < gaps.length) gaps[bin]++;
-    else overflow++;
-    // Signed distance from the expected sequence number: ahead means lost packets, behind means reordered.
-    const d = ((seq - ((leg.lastSeq + 1) & 0xffff) + 0x8000) & 0xffff) - 0x8000;
-    if (d > 0) {
-      leg.lost += d;
-    }
-    if (d < 0) {
-      leg.reordered++;
-      leg.received++;
-      return;
-    }
-  }
-  leg.lastArrival = now;
-  leg.lastSeq = seq;
+  const d = gaps.arrive(leg, seq, performance.now());
+  if (d > 0) leg.lost += d;
+  if (d < 0) leg.reordered++;
   leg.received++;
-}
-
-function percentile(p: number): number {
-  const total = gaps.reduce((a, b) => a + b, 0) + overflow;
-  let acc = 0;
-  for (let i = 0; i < gaps.length; i++) {
-    acc += gaps[i];
-    if (acc >= total * p) return i / 10;
-  }
-  return 200;
 }
 
 const out = (o: unknown): void => void process.stdout.write(`${JSON.stringify(o)}\n`);
@@ -99,8 +74,7 @@ createInterface({ input: process.stdin }).on('line', async (line) => {
   } else if (msg.cmd === 'start') {
     msg.targets!.forEach((t, i) => (legs[i].target = t));
     // Measure from here: what arrived while Pivot was setting up is not the steady state.
-    gaps.fill(0);
-    overflow = 0;
+    gaps.reset();
     for (const leg of legs) {
       leg.received = 0;
       leg.lost = 0;
@@ -131,7 +105,7 @@ createInterface({ input: process.stdin }).on('line', async (line) => {
     out({
       reordered,
       cpuCores: (cpu.user + cpu.system) / 1e6 / ((performance.now() - startedAt) / 1000),
-      gaps: { p50: percentile(0.5), p99: percentile(0.99), p999: percentile(0.999), over200: overflow },
+      gaps: gaps.summary(),
       received,
       lost,
       sent,

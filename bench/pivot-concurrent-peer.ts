@@ -16,6 +16,7 @@ import { createInterface } from 'node:readline';
 import { DriftFreeScheduler } from '../src/media/scheduler.js';
 import { L16_TO_ULAW } from '../src/media/g711.js';
 import { arg, nowMs, stats } from './pivot-bench-util.js';
+import { ReceiveGaps } from './receive-gaps.js';
 
 const text = arg('text', 'Press a key.');
 const [delayMinS, delayMaxS] = arg('digit-delay', '1-8').split('-').map(Number);
@@ -51,8 +52,7 @@ const byCall = new Map<string, Leg>();
 
 // Window figures.
 let measuring = false;
-const gaps = new Uint32Array(2000); // receive gaps in 0.1 ms steps up to 200 ms
-let overflow = 0;
+const gaps = new ReceiveGaps();
 let received = 0;
 let lost = 0;
 let reordered = 0;
@@ -99,33 +99,10 @@ function onPacket(leg: Leg, m: Buffer, sourcePort: number): void {
     }
   }
   if (!measuring) return;
-  const seq = m.readUInt16BE(2);
-  if (leg.lastArrival) {
-    const bin = Math.round((now - leg.lastArrival) * 10);
-    if (bin < gaps.length) gaps[bin]++;
-    else overflow++;
-    // Signed distance from the expected sequence number: ahead means lost packets, behind means reordered.
-    const d = ((seq - ((leg.lastSeq + 1) & 0xffff) + 0x8000) & 0xffff) - 0x8000;
-    if (d > 0) lost += d;
-    if (d < 0) {
-      reordered++;
-      received++;
-      return;
-    }
-  }
-  leg.lastArrival = now;
-  leg.lastSeq = seq;
+  const d = gaps.arrive(leg, m.readUInt16BE(2), now);
+  if (d > 0) lost += d;
+  if (d < 0) reordered++;
   received++;
-}
-
-function percentile(p: number): number {
-  const total = gaps.reduce((a, b) => a + b, 0) + overflow;
-  let acc = 0;
-  for (let i = 0; i < gaps.length; i++) {
-    acc += gaps[i];
-    if (acc >= total * p) return i / 10;
-  }
-  return 200;
 }
 
 const scheduler = new DriftFreeScheduler();
@@ -260,7 +237,7 @@ createInterface({ input: process.stdin }).on('line', async (line) => {
       {
         elapsedS,
         cpuCores: (cpu.user + cpu.system) / 1e6 / elapsedS,
-        gaps: { p50: percentile(0.5), p99: percentile(0.99), p999: percentile(0.999), over200: overflow },
+        gaps: gaps.summary(),
         received,
         lost,
         reordered,
