@@ -9,7 +9,8 @@
 // - invite_to_webhook_ms (a): from the SIP stack's `invite` event (message parsed, transaction made) to the
 //   moment Pivot's HTTP client writes the webhook request's headers to its socket (undici's
 //   `undici:client:sendHeaders` diagnostics channel, matched by the CallSid in the body). It includes routing,
-//   the media session's opening in a worker, building, signing and checking the request against the URL policy.
+//   the media session's opening (on a socket pair its worker bound ahead of time), building, signing and checking
+//   the request against the URL policy, and a new connection to the web server when every open one is busy.
 //   invite_to_webhook_received_ms adds the loopback hop: up to the web server's `request` event;
 // - webhook_to_prompt_ms (b): from the web server handing the response to the kernel to the first RTP packet of
 //   the prompt at the caller's sink (the first one that is not µ-law silence; Pivot sends silence from the

@@ -102,7 +102,9 @@ export async function startCallRuntime(
   });
   const events = new EventEmitter<{ call: [SipCall]; ended: [SipCall] }>();
 
-  const deps = (): SipCallDeps => ({
+  const rooms = new ConferenceRooms();
+  // Built once: each call shares them (finding the speech recognizer looks at the disk).
+  const sipDeps: SipCallDeps = {
     stack,
     media,
     prepare: promptPreparer(cache, store),
@@ -113,8 +115,8 @@ export async function startCallRuntime(
     asr: configuredAsr(),
     resolveTargets,
     registry,
-  });
-  const rooms = new ConferenceRooms();
+  };
+  const deps = (): SipCallDeps => sipDeps;
 
   async function onInvite(invite: IncomingCall): Promise<void> {
     // The RTP session opens while the call is routed: the worker round trip is then off the way to the webhook.

@@ -38,7 +38,17 @@ export interface WorkerSlot {
   /** The worst lateness ever reported. */
   peakLateMs: number;
   restarts: number;
+  /** Ports of socket pairs the worker bound ahead of time, and how many more are being bound. */
+  spares: number[];
+  sparesPending: number;
+  /** Opens waiting for a spare in flight (undefined: the worker could not bind one). */
+  spareWaiters: ((port: number | undefined) => void)[];
+  /** The last spare could not be bound (range full): no new attempt until a session closes. */
+  sparesExhausted: boolean;
 }
+
+/** Socket pairs each worker keeps bound ahead of time, so a call's media session opens without a round trip. */
+export const SPARES_PER_WORKER = 8;
 
 type Pending = { resolve: (v: any) => void };
 
@@ -78,11 +88,12 @@ export class MediaEngine extends EventEmitter {
     this.slots.length = 0;
   }
 
-  /** Live sessions and the worst scheduling lateness each worker reported in the last second. */
-  load(): { worker: number; sessions: number; lateMs: number; peakLateMs: number }[] {
+  /** Live sessions, spare socket pairs, and the worst scheduling lateness each worker reported in the last second. */
+  load(): { worker: number; sessions: number; spares: number; lateMs: number; peakLateMs: number }[] {
     return this.slots.map((s) => ({
       worker: s.index,
       sessions: s.sessions.size,
+      spares: s.spares.length,
       lateMs: s.lateMs,
       peakLateMs: s.peakLateMs,
     }));
@@ -90,7 +101,19 @@ export class MediaEngine extends EventEmitter {
 
   private spawn(index: number, ports: { min: number; max: number }, restarts: number): WorkerSlot {
     const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url));
-    const slot: WorkerSlot = { index, worker, ports, sessions: new Set(), lateMs: 0, peakLateMs: 0, restarts };
+    const slot: WorkerSlot = {
+      index,
+      worker,
+      ports,
+      sessions: new Set(),
+      lateMs: 0,
+      peakLateMs: 0,
+      restarts,
+      spares: [],
+      sparesPending: 0,
+      spareWaiters: [],
+      sparesExhausted: false,
+    };
     worker.on('message', (e: WorkerEvent) => this.onEvent(slot, e));
     worker.on('error', (err) => this.emit('workerError', { worker: index, error: err.message }));
     worker.on('exit', (code) => {
@@ -98,17 +121,42 @@ export class MediaEngine extends EventEmitter {
       // Every call on that worker loses its media: end them with a cause, then bring the worker back.
       for (const s of [...slot.sessions]) s.fail(`media worker ${index} exited (code ${code})`);
       slot.sessions.clear();
+      for (const wake of slot.spareWaiters.splice(0)) wake(undefined);
       const i = this.slots.indexOf(slot);
       if (i >= 0) this.slots[i] = this.spawn(index, ports, restarts + 1);
       this.emit('workerRestarted', { worker: index, code });
     });
+    this.replenish(slot);
     return slot;
   }
 
-  /** Open a session (an RTP socket) on the least-loaded worker, or next to `near` (a bridge's other leg). */
+  /** Ask the worker for spare socket pairs up to the target. */
+  private replenish(slot: WorkerSlot): void {
+    if (this.stopping) return;
+    while (!slot.sparesExhausted && slot.spares.length + slot.sparesPending < SPARES_PER_WORKER) {
+      slot.sparesPending++;
+      slot.worker.postMessage({ t: 'spare', ports: slot.ports, host: this.options.host } satisfies Command);
+    }
+  }
+
+  /** A spare's port: one ready now, or the next one in flight; undefined when none can be had. */
+  private spare(slot: WorkerSlot): number | Promise<number | undefined> | undefined {
+    const ready = slot.spares.shift();
+    if (ready !== undefined || !slot.sparesPending) return ready;
+    return new Promise((resolve) => slot.spareWaiters.push(resolve));
+  }
+
+  /**
+   * Open a session (an RTP socket pair) on the least-loaded worker, or next to `near` (a bridge's other leg). It
+   * takes one of the pairs the worker bound ahead of time when there is one: then no worker round trip is waited for.
+   */
   async open(opts: { remote?: RemoteMedia; inbandDtmf?: boolean; near?: MediaSession } = {}): Promise<MediaSession> {
     const slot = opts.near?.slot ?? [...this.slots].sort((a, b) => a.sessions.size - b.sessions.size)[0];
     if (!slot) throw new MediaError('the media engine is not running');
+    const taken = this.spare(slot);
+    const spare = typeof taken === 'object' ? await taken : taken;
+    if (!this.slots.includes(slot)) throw new MediaError(`media worker ${slot.index} restarted`, 503);
+    this.replenish(slot);
     const session = new MediaSession(this, this.nextId++, slot);
     this.sessions.set(session.id, session);
     slot.sessions.add(session);
@@ -123,7 +171,17 @@ export class MediaEngine extends EventEmitter {
       tx: session.tx.buffer,
       inbandDtmf: opts.inbandDtmf ?? false,
       rtpTimeoutMs: this.options.rtpTimeoutMs ?? 60_000,
+      spare,
     } satisfies Command);
+    if (spare !== undefined) {
+      // The port is known: the worker's answer only matters if it fails (then the session fails).
+      session.port = spare;
+      opened.catch((err: Error) => {
+        this.forget(session);
+        session.fail(err.message);
+      });
+      return session;
+    }
     try {
       session.port = await opened;
     } catch (err) {
@@ -142,6 +200,9 @@ export class MediaEngine extends EventEmitter {
   forget(session: MediaSession): void {
     this.sessions.delete(session.id);
     session.slot.sessions.delete(session);
+    // Its ports are free again: a worker that ran out of spares may bind some now.
+    session.slot.sparesExhausted = false;
+    this.replenish(session.slot);
     for (const [name, room] of this.rooms) if (room.members.delete(session)) this.publishRoom(name);
   }
 
@@ -181,6 +242,17 @@ export class MediaEngine extends EventEmitter {
     if (e.t === 'load') {
       slot.lateMs = e.lateMs;
       slot.peakLateMs = Math.max(slot.peakLateMs, e.lateMs);
+      return;
+    }
+    if (e.t === 'spare' || e.t === 'spare-failed') {
+      slot.sparesPending--;
+      if (e.t === 'spare-failed') slot.sparesExhausted = true;
+      const port = e.t === 'spare' ? e.port : undefined;
+      const wake = slot.spareWaiters.shift();
+      if (wake) wake(port);
+      else if (port !== undefined) slot.spares.push(port);
+      // Waiters beyond the spares still in flight bind on their own (and get a 503 if the range is full).
+      if (!slot.sparesPending) for (const w of slot.spareWaiters.splice(0)) w(undefined);
       return;
     }
     const session = this.sessions.get(e.id);

@@ -42,7 +42,11 @@ export type Command =
       inbandDtmf: boolean;
       /** End the session when no RTP arrives for this long once media flowed (0 = never). */
       rtpTimeoutMs: number;
+      /** Use the spare sockets bound at this port instead of binding now. */
+      spare?: number;
     }
+  /** Bind an RTP/RTCP pair ahead of time, for a session opened later (answered with `spare` or `spare-failed`). */
+  | { t: 'spare'; ports: { min: number; max: number }; host: string }
   | { t: 'remote'; id: number; remote: RemoteMedia; hold?: boolean }
   | { t: 'play'; id: number; op: number; files: string[]; loop: number; terminators: string }
   | { t: 'stop'; id: number; op: number }
@@ -64,6 +68,8 @@ export type PlayEnd = 'done' | 'dtmf' | 'stopped' | 'error';
 export type WorkerEvent =
   | { t: 'opened'; id: number; port: number }
   | { t: 'open-failed'; id: number; message: string }
+  | { t: 'spare'; port: number }
+  | { t: 'spare-failed'; message: string }
   | { t: 'dtmf'; id: number; digit: string; via: 'rfc4733' | 'inband' }
   | { t: 'played'; id: number; op: number; reason: PlayEnd; digit?: string; error?: string }
   | {

@@ -452,9 +452,30 @@ function bindIn(
   })();
 }
 
+/** RTP/RTCP socket pairs bound ahead of time, by port: a new call's session then opens without waiting. */
+const spares = new Map<number, { socket: Socket; rtcp: Socket }>();
+
+async function spare(cmd: Extract<Command, { t: 'spare' }>): Promise<void> {
+  try {
+    const { socket, rtcp, port: p } = await bindIn(cmd.ports, cmd.host);
+    spares.set(p, { socket, rtcp });
+    emit({ t: 'spare', port: p });
+  } catch (err) {
+    emit({ t: 'spare-failed', message: (err as Error).message });
+  }
+}
+
 async function open(cmd: Extract<Command, { t: 'open' }>): Promise<void> {
   try {
-    const { socket, rtcp, port: localPort } = await bindIn(cmd.ports, cmd.host);
+    let bound: { socket: Socket; rtcp: Socket; port: number };
+    if (cmd.spare === undefined) bound = await bindIn(cmd.ports, cmd.host);
+    else {
+      const pair = spares.get(cmd.spare);
+      if (!pair) throw new Error(`no spare RTP socket at port ${cmd.spare}`);
+      spares.delete(cmd.spare);
+      bound = { ...pair, port: cmd.spare };
+    }
+    const { socket, rtcp, port: localPort } = bound;
     const s = new Session(cmd.id, socket, rtcp, localPort, cmd);
     socket.on('message', (msg, rinfo) => s.receive(msg, rinfo, Date.now()));
     rtcp.on('message', () => undefined); // reports from the peer are not used yet
@@ -467,6 +488,7 @@ async function open(cmd: Extract<Command, { t: 'open' }>): Promise<void> {
 
 port.on('message', (cmd: Command) => {
   if (cmd.t === 'open') return void open(cmd);
+  if (cmd.t === 'spare') return void spare(cmd);
   if (cmd.t === 'mix') {
     if (!cmd.members.length) return void rooms.delete(cmd.room);
     const old = rooms.get(cmd.room);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MediaEngine, MediaError, MediaSession } from '../../../src/media/engine.js';
+import { MediaEngine, MediaError, MediaSession, SPARES_PER_WORKER } from '../../../src/media/engine.js';
 import { toUlaw } from '../../../src/media/prompts/audio.js';
 import type { RecordSpec } from '../../../src/media/protocol.js';
 import { read8k, rmsOf, toneShare } from '../../helpers/media.js';
@@ -116,6 +116,30 @@ test('an empty port pool is a 503 MediaError', async () => {
   const s3 = await e.open();
   assert.equal(s3.port, s1.port, 'a freed port is used again');
   await Promise.all([s2.close(), s3.close()]);
+});
+
+test('sessions open on socket pairs bound ahead of time, which come back after each open', async () => {
+  const e = engine({ min: 32600, max: 32699 }, 1);
+  const spares = async (n: number): Promise<void> => {
+    for (let i = 0; i < 100 && e.load()[0]!.spares < n; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(e.load()[0]!.spares, n, `${n} spare socket pairs are ready`);
+  };
+  await spares(SPARES_PER_WORKER);
+  // More opens at once than there are spares: the first ones take spares, the rest wait for the ones in flight.
+  const sessions = await Promise.all(Array.from({ length: SPARES_PER_WORKER + 3 }, () => e.open()));
+  const ports = sessions.map((s) => s.port);
+  assert.equal(new Set(ports).size, ports.length, 'every session has its own port');
+  for (const p of ports) assert.ok(p >= 32600 && p <= 32698 && p % 2 === 0, `port ${p} is an even port of the range`);
+  await spares(SPARES_PER_WORKER);
+  // A session opened on a spare carries audio like any other.
+  const [a, b] = sessions as [MediaSession, MediaSession];
+  a.setRemote(pcmu(b.port));
+  b.setRemote(pcmu(a.port));
+  const file = join(dir, 'spare.wav');
+  const [played] = await Promise.all([a.play([tone(600, 1)]), b.record(recordSpec(file, 1500))]);
+  assert.equal(played.reason, 'done');
+  assert.ok(toneShare(await read8k(file), 600, 0, 8000) > 0.4, 'the spare session received the tone');
+  await Promise.all(sessions.map((s) => s.close()));
 });
 
 test('a worker that dies fails its sessions with a cause and is restarted', async () => {
