@@ -14,8 +14,9 @@
 //   invite_to_webhook_received_ms adds the loopback hop: up to the web server's `request` event;
 // - webhook_to_prompt_ms (b): from the web server handing the response to the kernel to the first RTP packet of
 //   the prompt at the caller's sink (the first one that is not µ-law silence; Pivot sends silence from the
-//   INVITE on). It includes the loopback hop, parsing and validating the TwiML, the 200 OK and SIPp's ACK (Say
-//   answers the call and waits for the ACK), the prompt cache lookup, and up to one 20 ms media tick.
+//   INVITE on). It includes the loopback hop, parsing and validating the TwiML, the 200 OK (Say answers the
+//   call; the prompt starts with the 200 OK since the caller's offer is known, the ACK is not waited for), the
+//   prompt cache lookup, and up to one 20 ms media tick.
 // Both are p50/p99/max over the measured calls; the prompt is spoken once in a warm-up before measuring.
 //
 //   node --import tsx bench/pivot-cps.ts [--rate 200] [--calls 6000] [--warmup 20] [--text "Hello."]
@@ -65,7 +66,7 @@ subscribe('undici:client:sendHeaders', (message) => {
 pivot.stack.prependListener('invite', (invite) => inviteAt.set(invite.callIdValue, nowMs()));
 /** Pivot's call id (the CallSid of its requests) → the SIP Call-ID of the INVITE. */
 const sipCallId = new Map<string, string>();
-/** For the break-down of (a) and (b): when the call started running, and when it was answered (ACK received). */
+/** For the break-down of (a) and (b): when the call started running, and when it was answered (200 OK sent). */
 const callAt = new Map<string, number>();
 const answeredAt = new Map<string, number>();
 runtime.events.on('call', (call) => {
@@ -205,7 +206,7 @@ try {
     webhook_to_prompt_ms_max: sB.max,
     // Break-down: (a) = invite_to_call (routing, media session opened in a worker, SDP answer; up to the runtime's
     // `call` event) + call_to_webhook (session start, request built and signed, loopback HTTP); (b) =
-    // webhook_to_answered (response read, TwiML parsed and validated, 200 OK sent, SIPp's ACK received) +
+    // webhook_to_answered (response read, TwiML parsed and validated, 200 OK sent) +
     // answered_to_prompt (prompt cache lookup, play command to the media worker, wait for its next tick).
     invite_to_call_ms_p50: stats(a1).p50,
     invite_to_call_ms_p99: stats(a1).p99,

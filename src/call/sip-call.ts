@@ -366,7 +366,12 @@ export class SipCall extends EventEmitter implements Call {
     if (typeof invite.accept !== 'function') return;
     try {
       this.startMedia();
-      await invite.accept({ sdp: this.answerSdp });
+      const acked = invite.accept({ sdp: this.answerSdp });
+      if (this.negotiated) {
+        // The caller's offer is known: media (a prompt) may start with the 200 OK; the ACK is only waited for in
+        // the background (never coming, it ends the call; a BYE waits for it in the SIP layer).
+        acked.catch(() => this.end('RECOVERY_ON_TIMER_EXPIRE'));
+      } else await acked;
       if (!this.negotiated && invite.remoteSdp) {
         const answer = readAnswer(invite.remoteSdp, SipCall.local(this.deps, this.media.port));
         if (answer.ok) {

@@ -45,7 +45,21 @@ export class Baresip {
     readonly sipPort: number,
   ) {}
 
+  /**
+   * Starts baresip on ports that were free a moment ago; another process may take one before baresip binds it
+   * (its SIP port is bound for UDP and TCP), so a start that finds a port in use is tried again on new ones.
+   */
   static async start(opts: BaresipOptions): Promise<Baresip> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await Baresip.startOnce(opts);
+      } catch (err) {
+        if (attempt >= 3 || !/Address already in use/.test(String(err))) throw err;
+      }
+    }
+  }
+
+  private static async startOnce(opts: BaresipOptions): Promise<Baresip> {
     const dir = mkdtempSync(join(tmpdir(), 'baresip-'));
     const [sipPort, ctrlPort] = [await freeUdpPort(), await freeUdpPort()];
     writeFileSync(
@@ -83,7 +97,10 @@ export class Baresip {
     let output = '';
     proc.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     proc.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    const socket = await connectWithRetry(ctrlPort, 5000, () => output);
+    const socket = await connectWithRetry(ctrlPort, 5000, () => output).catch((err: unknown) => {
+      proc.kill('SIGKILL');
+      throw err;
+    });
     const b = new Baresip(proc, socket, sipPort);
     proc.stdout!.on('data', (d: Buffer) => (b.output += d.toString()));
     b.output = output;
@@ -171,7 +188,10 @@ async function connectWithRetry(port: number, timeoutMs: number, output: () => s
         s.once('error', reject);
       });
     } catch {
-      if (Date.now() > deadline) throw new Error(`baresip's ctrl_tcp never listened on ${port}\n${output()}`);
+      // A failed start (a port taken meanwhile) says so at once: no need to wait for the deadline.
+      if (Date.now() > deadline || /init failed/.test(output())) {
+        throw new Error(`baresip's ctrl_tcp never listened on ${port}\n${output()}`);
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
   }

@@ -24,6 +24,8 @@ export interface MediaRig {
   dir: string;
   /** Handle each call that arrives (after its media session is open). */
   onCall(handler: (call: SipCall) => Promise<void> | void): void;
+  /** Calls that could not start and handlers that threw: a test that waits for its handler reports them. */
+  errors: string[];
   close(): Promise<void>;
 }
 
@@ -46,6 +48,7 @@ export async function mediaRig(ports: { min: number; max: number }, workers = 2)
     asr: configuredAsr(),
   };
   let handler: (call: SipCall) => Promise<void> | void = (call) => void call.reject(480);
+  const errors: string[] = [];
   stack.on('invite', (invite) => {
     const user = invite.toUser ?? '';
     void SipCall.inbound(deps, invite, {
@@ -55,8 +58,14 @@ export async function mediaRig(ports: { min: number; max: number }, workers = 2)
       to: { user, realm: '127.0.0.1' },
       request: { user, realm: '127.0.0.1' },
     }).then(
-      (call) => handler(call),
-      () => undefined,
+      async (call) => {
+        try {
+          await handler(call);
+        } catch (err) {
+          errors.push(`the call handler threw: ${String(err)}`);
+        }
+      },
+      (err: unknown) => void errors.push(`the call could not start: ${String(err)}`),
     );
   });
   const { udp } = await stack.start();
@@ -67,6 +76,7 @@ export async function mediaRig(ports: { min: number; max: number }, workers = 2)
     dir,
     target: `127.0.0.1:${udp}`,
     onCall: (h) => (handler = h),
+    errors,
     async close() {
       await stack.stop();
       await engine.stop();

@@ -38,7 +38,16 @@ test('SIPp pcap caller: Pivot records the audio and detects the RFC 2833 digits'
     args: ['-s', 'record', '-mi', '127.0.0.1', '-mp', '31500'],
     timeoutMs: 40_000,
   }).done;
-  await done;
+  // Bounded: a handler that never finishes fails the test with what it saw instead of hanging the suite.
+  const waited = await Promise.race([
+    done.then(() => true),
+    new Promise<false>((resolve) => setTimeout(() => resolve(false), 20_000).unref()),
+  ]);
+  assert.ok(
+    waited,
+    `the call handler did not finish: ${JSON.stringify({ ...seen, call: seen.call?.state })} ` +
+      `${rig.errors.join('; ')}\n${run.output.slice(-1500)}`,
+  );
   assert.equal(run.code, 0, run.output + run.errors);
   const { result, digits } = seen;
   assert.equal(result?.reason, 'terminator');
