@@ -5,8 +5,11 @@ import Database from 'libsql';
 
 export type SqlValue = string | number | bigint | null;
 export type Row = Record<string, unknown>;
+export type Dialect = 'sqlite' | 'postgres';
 
 export interface Db {
+  /** For the few places portable SQL cannot cover: migration DDL, migration locking, row locks. */
+  readonly dialect: Dialect;
   all<R extends object = Row>(sql: string, params?: readonly SqlValue[]): Promise<R[]>;
   get<R extends object = Row>(sql: string, params?: readonly SqlValue[]): Promise<R | undefined>;
   run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }>;
@@ -49,6 +52,7 @@ function mapError(err: unknown): unknown {
  * callers that run while its async body awaits. Callers outside the transaction therefore wait for it.
  */
 class LibsqlDb implements Db {
+  readonly dialect = 'sqlite';
   private readonly stmts = new Map<string, Stmt>();
   private active = false;
   private idle: Promise<void> = Promise.resolve();
@@ -139,6 +143,8 @@ class LibsqlDb implements Db {
 }
 
 class TxDb implements Db {
+  readonly dialect = 'sqlite';
+
   constructor(private readonly root: LibsqlDb) {}
 
   async all<R extends object = Row>(sql: string, params: readonly SqlValue[] = []): Promise<R[]> {
