@@ -11,6 +11,8 @@ export interface PivotSettings {
   rtpPorts: { min: number; max: number };
   bind: string;
   dataDir: string;
+  /** `postgres://…`: keep accounts, numbers, debug records and CDRs in PostgreSQL instead of SQLite under dataDir. */
+  databaseUrl?: string;
   /** Base URL where apps reach this server (recording links); default http://<bind or 127.0.0.1>:<httpPort>. */
   publicUrl: string;
   /**
@@ -46,6 +48,7 @@ const ENV: Record<keyof FileSettings, string> = {
   rtpPorts: 'PIVOT_RTP_PORTS',
   bind: 'PIVOT_BIND',
   dataDir: 'PIVOT_DATA_DIR',
+  databaseUrl: 'PIVOT_DATABASE_URL',
   publicUrl: 'PIVOT_PUBLIC_URL',
   adminAccount: 'PIVOT_ADMIN_ACCOUNT',
   adminUser: 'PIVOT_ADMIN_USER',
@@ -99,6 +102,16 @@ function amount(name: string, value: unknown, what = 'seconds'): number {
   return n;
 }
 
+/** A PostgreSQL URL, or undefined when unset or empty (SQLite). */
+function databaseUrl(name: string, value: unknown): string | undefined {
+  const url = String(value ?? '').trim();
+  if (url === '') return undefined;
+  if (!/^postgres(ql)?:\/\//i.test(url)) {
+    throw new ConfigError(`${name} must be a postgres:// URL, got "${url.replace(/:[^:@/]*@/, ':***@')}"`);
+  }
+  return url;
+}
+
 function e164(name: string, value: unknown): string {
   const n = toE164(String(value));
   if (!n || !isE164(n)) throw new ConfigError(`${name} must be a phone number such as +15550100000, got "${value}"`);
@@ -128,6 +141,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     rtpPorts: range('PIVOT_RTP_PORTS', String(get('rtpPorts') ?? '20000-29999')),
     bind,
     dataDir: resolve(cwd, String(get('dataDir') ?? 'data')),
+    databaseUrl: databaseUrl('PIVOT_DATABASE_URL', get('databaseUrl')),
     publicUrl: String(get('publicUrl') ?? derived).replace(/\/$/, ''),
     ...(get('publicUrl') === undefined ? { derivedPublicUrl: derived } : {}),
     adminAccount: String(get('adminAccount') ?? 'admin'),

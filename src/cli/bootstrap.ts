@@ -1,7 +1,6 @@
 // First-run setup: the master account and its admin user (password generated and printed when unset).
 
-import { randomBytes } from 'node:crypto';
-import { hashPassword } from '../api/passwords.js';
+import { hashPassword, randomSecret } from '../api/passwords.js';
 import type { PivotSettings } from '../config.js';
 import type { DemoInfo } from '../demo/install.js';
 import type { AccountDoc, Store } from '../store/types.js';
@@ -25,12 +24,12 @@ export async function ensureMasterAccount(store: Store, settings: PivotSettings)
     }));
   if (await store.users.findByUsername(account.id, settings.adminUser)) return { account };
   const generated = settings.adminPassword === undefined;
-  const password = settings.adminPassword ?? randomBytes(12).toString('base64url');
+  const password = settings.adminPassword ?? randomSecret(12);
   await store.users.create(account.id, {
     username: settings.adminUser,
     priv_level: 'admin',
     enabled: true,
-    password_hash: await hashPassword(password),
+    password_hash: await hashPassword(account.id, settings.adminUser, password),
   });
   return { account, createdAdmin: { username: settings.adminUser, password, generated } };
 }

@@ -1,18 +1,20 @@
 // `pivot start`: opens the store, creates the master account on first run, starts SIP, media and the call
-// runtime, and serves HTTP (health for now; the REST API joins in a later issue). `stop()` drains calls first.
+// runtime, and serves HTTP: /health, the REST API (/v2), the Calls API and the demo. `stop()` drains calls first.
 
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import { pino } from 'pino';
 import { callsApi } from '../api/calls.js';
+import { crossbar } from '../api/crossbar.js';
 import { twilioRecordings } from '../api/twilio-recordings.js';
 import { ConfigError, loadSettings, type PivotSettings } from '../config.js';
 import { demoApp } from '../demo/app.js';
 import { installDemo } from '../demo/install.js';
 import { UrlPolicy } from '../pivot/http/index.js';
-import { openSqliteStore } from '../store/index.js';
+import { openStore } from '../store/index.js';
 import { ensureMasterAccount } from './bootstrap.js';
 import { startCallRuntime } from './runtime.js';
 
@@ -20,12 +22,17 @@ export async function startServer(settings: PivotSettings = loadSettings()) {
   // Built first so a bad CIDR in the configuration stops the start with a clear message.
   const policy = urlPolicy(settings);
   mkdirSync(settings.dataDir, { recursive: true });
-  const store = await openSqliteStore({ dataDir: settings.dataDir });
+  const store = await openStore(settings);
   const boot = await ensureMasterAccount(store, settings);
   const log = pino({ level: settings.logLevel });
   mkdirSync(join(settings.dataDir, 'recordings', 'tmp'), { recursive: true });
   let calls: Awaited<ReturnType<typeof startCallRuntime>> | undefined;
-  const app = Fastify({ loggerInstance: log });
+  // Request ids as KAZOO gives them (32 hex), or the caller's own X-Request-ID.
+  const app = Fastify({
+    loggerInstance: log,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID().replace(/-/g, ''),
+  });
   app.get('/health', async (_req, reply) => {
     const sip = calls && !calls.stack.draining ? 'up' : 'down';
     const media = calls && calls.media.load().length > 0 ? 'up' : 'down';
@@ -37,6 +44,7 @@ export async function startServer(settings: PivotSettings = loadSettings()) {
   // Known once HTTP listens: a derived public URL follows the port actually bound (PIVOT_HTTP_PORT=0).
   let publicUrl = settings.publicUrl;
   await app.register(twilioRecordings, { store, publicUrl: () => publicUrl });
+  await app.register(crossbar, { prefix: '/v2', store });
   await app.register(callsApi, { store, outbound: () => calls?.outbound, registry: () => calls?.registry });
   if (settings.demo) await app.register(demoApp, { store, publicUrl: () => publicUrl });
   try {

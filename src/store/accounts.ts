@@ -2,7 +2,7 @@ import { DbConstraintError, type Db } from './db.js';
 import { ConflictError, NotFoundError, ValidationError } from './errors.js';
 import { newId, newSigningKey } from './ids.js';
 import type { AccountDoc, AccountFields, AccountRepo, NewDoc, Patch } from './types.js';
-import { bump, mergePatch, num, parseBody, withoutKeys, type JsonObject } from './util.js';
+import { bump, mergePatch, num, parseBody, rowLock, withoutKeys, type JsonObject } from './util.js';
 
 // Accounts form a tree (Kazoo's `pvt_tree`). The tree is fixed at creation: `parent_id` and `tree` are kept
 // in the document and mirrored in the account_tree closure table for descendant queries.
@@ -51,7 +51,8 @@ export class AccountTable implements AccountRepo {
     const parentId = typeof input.parent_id === 'string' && input.parent_id !== '' ? input.parent_id : undefined;
     try {
       return await this.db.transaction(async (tx) => {
-        const parent = parentId ? await this.read(tx, parentId) : undefined;
+        // Locked so a concurrent delete of the parent either waits for this child or is seen as gone.
+        const parent = parentId ? await this.read(tx, parentId, rowLock(tx, 'SHARE')) : undefined;
         if (parentId && !parent) throw new NotFoundError('account', parentId);
         const tree = parent ? [...parent.tree, parent.id] : [];
         const body = complete({ ...withoutKeys(input, OWNED), ...(parentId && { parent_id: parentId }), tree });
@@ -90,7 +91,7 @@ export class AccountTable implements AccountRepo {
   async update(id: string, patch: Patch<AccountFields>): Promise<AccountDoc> {
     try {
       return await this.db.transaction(async (tx) => {
-        const row = await tx.get<AccountRow>(`${SELECT} WHERE a.id = ?`, [id]);
+        const row = await tx.get<AccountRow>(`${SELECT} WHERE a.id = ?${rowLock(tx)}`, [id]);
         if (!row) throw new NotFoundError('account', id);
         const current = fromRow(row);
         const stored = parseBody(row.doc);
@@ -114,12 +115,15 @@ export class AccountTable implements AccountRepo {
 
   async delete(id: string): Promise<void> {
     await this.db.transaction(async (tx) => {
+      // Locked first, so a sub-account being created under it is either finished and found below, or waits.
+      if (!(await tx.get(`SELECT id FROM accounts WHERE id = ?${rowLock(tx)}`, [id]))) {
+        throw new NotFoundError('account', id);
+      }
       if (await tx.get('SELECT id FROM accounts WHERE parent_id = ?', [id])) {
         throw new ConflictError('children', 'account has sub-accounts; delete them first');
       }
       // Every per-account table references accounts ON DELETE CASCADE.
-      const { changes } = await tx.run('DELETE FROM accounts WHERE id = ?', [id]);
-      if (changes === 0) throw new NotFoundError('account', id);
+      await tx.run('DELETE FROM accounts WHERE id = ?', [id]);
     });
   }
 
@@ -154,8 +158,8 @@ export class AccountTable implements AccountRepo {
     return row !== undefined;
   }
 
-  private async read(db: Db, id: string): Promise<AccountDoc | undefined> {
-    const row = await db.get<AccountRow>(`${SELECT} WHERE a.id = ?`, [id]);
+  private async read(db: Db, id: string, lock = ''): Promise<AccountDoc | undefined> {
+    const row = await db.get<AccountRow>(`${SELECT} WHERE a.id = ?${lock}`, [id]);
     return row && fromRow(row);
   }
 }

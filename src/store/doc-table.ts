@@ -11,6 +11,7 @@ import {
   mergePatch,
   num,
   parseBody,
+  rowLock,
   withoutKeys,
   type JsonObject,
 } from './util.js';
@@ -183,7 +184,7 @@ export class DocTable<F> implements DocRepo<F> {
     let doc: StoredDoc | undefined;
     const sets = ['modified = ?', 'doc = ?', ...this.columns.map((c) => `${c.column} = ?`)].join(', ');
     await this.write(accountId, async (tx) => {
-      const row = await tx.get<DocRow>(`${this.select} WHERE id = ? AND account_id = ?`, [id, accountId]);
+      const row = await tx.get<DocRow>(`${this.select} WHERE id = ? AND account_id = ?${rowLock(tx)}`, [id, accountId]);
       if (!row) throw new NotFoundError(this.spec.entity, id);
       const current = this.fromRow(row);
       const body = this.prepare(withoutKeys(change(parseBody(row.doc)), META));

@@ -1,8 +1,10 @@
 export type * from './types.js';
 export { ConflictError, NotFoundError, StoreError, ValidationError } from './errors.js';
 export { newId, newSigningKey } from './ids.js';
-export { DbConstraintError, openLibsqlDb, type Db, type Row, type SqlValue } from './db.js';
+export { DbConstraintError, openLibsqlDb, type Db, type Dialect, type Row, type SqlValue } from './db.js';
 export { LATEST_VERSION, MIGRATIONS, migrate, schemaVersion, type Migration } from './migrations.js';
 export { debugId } from './pivot-debug.js';
 export { createStore } from './store.js';
+export { openStore } from './open.js';
+export { openPostgresDb, openPostgresStore, toPgPlaceholders, type PostgresOptions } from './postgres.js';
 export { openSqliteStore, type SqliteStoreOptions } from './sqlite.js';

@@ -1,7 +1,8 @@
-import type { Db } from './db.js';
+import type { Db, Dialect } from './db.js';
 
 // Ordered, numbered schema migrations. Never edit a released migration: add a new one. The SQL is kept to
 // what SQLite and PostgreSQL both accept (TEXT, INTEGER, BIGINT; JSON as TEXT; ms timestamps as BIGINT).
+// On PostgreSQL every TEXT column is created COLLATE "C" (see `forDialect`).
 
 export interface Migration {
   version: number;
@@ -123,22 +124,63 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX voicemail_messages_box ON voicemail_messages (vmbox_id, folder, created)`,
     ],
   },
+  {
+    version: 2,
+    name: 'API tokens and API keys',
+    statements: [
+      // Both keyed by the SHA-256 of the secret: the secrets themselves are never stored.
+      `CREATE TABLE auth_tokens (
+        id TEXT NOT NULL PRIMARY KEY,
+        account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        created BIGINT NOT NULL,
+        expires BIGINT NOT NULL,
+        doc TEXT NOT NULL
+      )`,
+      `CREATE INDEX auth_tokens_account ON auth_tokens (account_id)`,
+      `CREATE INDEX auth_tokens_expires ON auth_tokens (expires)`,
+      `CREATE TABLE api_keys (
+        id TEXT NOT NULL PRIMARY KEY,
+        account_id TEXT NOT NULL UNIQUE REFERENCES accounts (id) ON DELETE CASCADE,
+        created BIGINT NOT NULL
+      )`,
+    ],
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+/**
+ * PostgreSQL's TEXT compares by the database's locale; COLLATE "C" compares bytes, as SQLite does, so lists and
+ * page keys (ORDER BY id, call_id, number) come out in the same order on both, whatever locale the server has.
+ */
+function forDialect(sql: string, dialect: Dialect): string {
+  return dialect === 'postgres' ? sql.replace(/\bTEXT\b/g, 'TEXT COLLATE "C"') : sql;
+}
+
+/**
+ * One migrator at a time across processes. SQLite's BEGIN IMMEDIATE already takes the write lock; on PostgreSQL
+ * two transactions would both see a step as missing, so each takes this transaction-scoped advisory lock first.
+ */
+async function lockMigrations(tx: Db): Promise<void> {
+  if (tx.dialect === 'postgres') await tx.get('SELECT pg_advisory_xact_lock(7305206151)');
+}
+
+// Indented as it was when created inline: SQLite keeps the text, and existing databases have this one.
+const SCHEMA_MIGRATIONS = `CREATE TABLE IF NOT EXISTS schema_migrations (
+      version INTEGER NOT NULL PRIMARY KEY,
+      name TEXT NOT NULL,
+      applied BIGINT NOT NULL
+    )`;
 
 /**
  * Applies the migrations not yet recorded in `schema_migrations`, each in its own transaction, and returns
  * the versions applied (none on an up-to-date database). Refuses a database written by a newer Pivot.
  */
 export async function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
-  await db.run(
-    `CREATE TABLE IF NOT EXISTS schema_migrations (
-      version INTEGER NOT NULL PRIMARY KEY,
-      name TEXT NOT NULL,
-      applied BIGINT NOT NULL
-    )`,
-  );
+  await db.transaction(async (tx) => {
+    await lockMigrations(tx);
+    await tx.run(forDialect(SCHEMA_MIGRATIONS, db.dialect));
+  });
   const current = await schemaVersion(db);
   const known = migrations.length ? migrations[migrations.length - 1].version : 0;
   if (current > known) {
@@ -148,8 +190,9 @@ export async function migrate(db: Db, migrations: readonly Migration[] = MIGRATI
   for (const m of migrations) {
     // Checked inside the transaction so two processes opening the same database apply each step once.
     const done = await db.transaction(async (tx) => {
+      await lockMigrations(tx);
       if (await tx.get('SELECT version FROM schema_migrations WHERE version = ?', [m.version])) return false;
-      for (const sql of m.statements) await tx.run(sql);
+      for (const sql of m.statements) await tx.run(forDialect(sql, db.dialect));
       await tx.run('INSERT INTO schema_migrations (version, name, applied) VALUES (?, ?, ?)', [
         m.version,
         m.name,

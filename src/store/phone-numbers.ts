@@ -1,7 +1,7 @@
 import { DbConstraintError, type Db } from './db.js';
 import { ConflictError, NotFoundError, ValidationError } from './errors.js';
 import type { NumberState, PhoneNumberDoc, PhoneNumberFields, PhoneNumberRepo } from './types.js';
-import { bump, mergePatch, num, parseBody, withoutKeys, type JsonObject } from './util.js';
+import { bump, mergePatch, num, parseBody, rowLock, withoutKeys, type JsonObject } from './util.js';
 
 // Numbers are keyed by the number itself, so system-wide uniqueness is the primary key.
 
@@ -42,7 +42,7 @@ export class PhoneNumberTable implements PhoneNumberRepo {
     const patch = withoutKeys(doc, OWNED);
     try {
       return await this.db.transaction(async (tx) => {
-        const row = await tx.get<NumberRow>(`${SELECT} WHERE number = ?`, [number]);
+        const row = await tx.get<NumberRow>(`${SELECT} WHERE number = ?${rowLock(tx)}`, [number]);
         if (row && row.account_id !== accountId) {
           throw new ConflictError('number', `number ${number} is assigned to another account`);
         }

@@ -85,17 +85,16 @@ class PgDb implements Db {
     let broken: Error | undefined;
     try {
       await query(client, 'BEGIN', []);
-      try {
-        const out = await fn(tx);
-        // COMMIT of a transaction that already failed (an error caught inside `fn`) rolls back without an error.
-        if ((await query(client, 'COMMIT', [])).command === 'ROLLBACK') {
-          throw new Error('transaction rolled back: a statement inside it failed');
-        }
-        return out;
-      } catch (err) {
-        await client.query('ROLLBACK').catch((e: Error) => (broken = e));
-        throw err;
+      const out = await fn(tx);
+      // COMMIT of a transaction that already failed (an error caught inside `fn`) rolls back without an error.
+      if ((await query(client, 'COMMIT', [])).command === 'ROLLBACK') {
+        throw new Error('transaction rolled back: a statement inside it failed');
       }
+      return out;
+    } catch (err) {
+      // Outside a transaction (BEGIN or COMMIT failed) ROLLBACK only warns.
+      await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+      throw err;
     } finally {
       tx.done = true;
       client.release(broken);

@@ -4,6 +4,7 @@ import { DocTable } from './doc-table.js';
 import { migrate, schemaVersion } from './migrations.js';
 import { PhoneNumberTable } from './phone-numbers.js';
 import { PivotDebugTable } from './pivot-debug.js';
+import { ApiKeyTable, AuthTokenTable } from './sessions.js';
 import {
   CallflowTable,
   CdrTable,
@@ -15,7 +16,7 @@ import {
 } from './repos.js';
 import type { MediaFields, NamedFields, Store } from './types.js';
 
-/** Brings the schema up to date and builds the repositories over any Db adapter (SQLite now, PostgreSQL later). */
+/** Brings the schema up to date and builds the repositories over any Db adapter (SQLite or PostgreSQL). */
 export async function createStore(db: Db): Promise<Store> {
   await migrate(db);
   return {
@@ -34,6 +35,8 @@ export async function createStore(db: Db): Promise<Store> {
     cdrs: new CdrTable(db),
     recordings: new RecordingTable(db),
     voicemailMessages: new VoicemailMessageTable(db),
+    authTokens: new AuthTokenTable(db),
+    apiKeys: new ApiKeyTable(db),
     schemaVersion: () => schemaVersion(db),
     close: () => db.close(),
   };

@@ -327,6 +327,39 @@ export interface VoicemailMessageRepo {
   delete(accountId: string, id: string): Promise<void>;
 }
 
+// ---- API sessions ----------------------------------------------------------------------------------------
+
+/** An API token, stored by the SHA-256 of its value (the value itself is only ever in the client's hands). */
+export interface AuthTokenRecord {
+  /** SHA-256 (hex) of the token. */
+  id: string;
+  account_id: string;
+  user_id?: string;
+  priv_level: 'admin' | 'user';
+  method: 'user_auth' | 'api_auth';
+  created: number;
+  expires: number;
+}
+
+export interface AuthTokenRepo {
+  add(record: AuthTokenRecord): Promise<void>;
+  get(id: string): Promise<AuthTokenRecord | undefined>;
+  delete(id: string): Promise<void>;
+  /** Deletes every token of a user (password changed, user deleted). */
+  deleteForUser(accountId: string, userId: string): Promise<number>;
+  purgeExpired(now: number): Promise<number>;
+}
+
+/** One API key per account, stored by its SHA-256. */
+export interface ApiKeyRepo {
+  /** Sets (or replaces) the account's key. */
+  set(accountId: string, keyHash: string): Promise<void>;
+  /** The account whose key hashes to `keyHash`. */
+  accountFor(keyHash: string): Promise<string | undefined>;
+  /** When the account's key was set, if it has one. */
+  createdFor(accountId: string): Promise<number | undefined>;
+}
+
 // ---- the store -----------------------------------------------------------------------------------------
 
 export interface Store {
@@ -345,6 +378,8 @@ export interface Store {
   cdrs: CdrRepo;
   recordings: RecordingRepo;
   voicemailMessages: VoicemailMessageRepo;
+  authTokens: AuthTokenRepo;
+  apiKeys: ApiKeyRepo;
   /** Highest applied migration version. */
   schemaVersion(): Promise<number>;
   close(): Promise<void>;

@@ -1,3 +1,4 @@
+import type { Db } from './db.js';
 import { ValidationError } from './errors.js';
 
 // Small helpers shared by the repositories: JSON bodies, merge patches, filters and page keys.
@@ -77,4 +78,13 @@ export function checkLimit(limit: number | undefined): void {
 /** The next `modified`: now, but always later than the previous value so every write is visible. */
 export function bump(previous: number): number {
   return Math.max(Date.now(), previous + 1);
+}
+
+/**
+ * The suffix that locks the rows a read-modify-write reads: PostgreSQL's READ COMMITTED would otherwise let two
+ * writers read the same row and the second overwrite the first; SQLite's transactions already hold the write lock.
+ * SHARE lets readers that only need the row to stay (a parent account) run together.
+ */
+export function rowLock(db: Db, mode: 'UPDATE' | 'SHARE' = 'UPDATE'): string {
+  return db.dialect === 'postgres' ? ` FOR ${mode}` : '';
 }

@@ -42,3 +42,21 @@ test('bad settings are refused with the variable named', () => {
     ConfigError,
   );
 });
+
+test('PIVOT_DATABASE_URL picks PostgreSQL; unset or empty means SQLite', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pivot-cfg-'));
+  assert.equal(loadSettings({}, dir).databaseUrl, undefined);
+  assert.equal(loadSettings({ PIVOT_DATABASE_URL: '' }, dir).databaseUrl, undefined);
+  writeFileSync(join(dir, 'pivot.config.json'), JSON.stringify({ databaseUrl: 'postgres://file@db/pivot' }));
+  assert.equal(loadSettings({}, dir).databaseUrl, 'postgres://file@db/pivot');
+  const env = { PIVOT_DATABASE_URL: 'postgresql://env:secret@db:5433/pivot' };
+  assert.equal(loadSettings(env, dir).databaseUrl, env.PIVOT_DATABASE_URL);
+  assert.throws(
+    () => loadSettings({ PIVOT_DATABASE_URL: 'mysql://u:secret@db/pivot' }, dir),
+    (err: Error) => {
+      assert.match(err.message, /PIVOT_DATABASE_URL must be a postgres:\/\/ URL/);
+      assert.doesNotMatch(err.message, /secret/);
+      return true;
+    },
+  );
+});

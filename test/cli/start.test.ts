@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { verifyPassword } from '../../src/api/passwords.js';
+import { credentialsOf, verifyCredentials } from '../../src/api/passwords.js';
 import { startServer } from '../../src/cli/start.js';
 import { loadSettings } from '../../src/config.js';
 
@@ -26,8 +26,11 @@ test('start creates the master account and admin user once, and answers /health'
     assert.ok(admin.password.length >= 12);
     const user = await first.store.users.findByUsername(first.boot.account.id, 'admin');
     assert.equal(user?.priv_level, 'admin');
-    assert.equal(await verifyPassword(admin.password, String(user?.password_hash)), true);
-    assert.equal(await verifyPassword('wrong', String(user?.password_hash)), false);
+    const accountId = first.boot.account.id;
+    const stored = String(user?.password_hash);
+    assert.match(stored, /^md5scrypt\$/, 'stored as scrypt over the md5 credentials');
+    assert.equal(await verifyCredentials(stored, accountId, credentialsOf('admin', admin.password)), true);
+    assert.equal(await verifyCredentials(stored, accountId, credentialsOf('admin', 'wrong')), false);
     const address = first.app.server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
     const health = await fetch(`http://127.0.0.1:${port}/health`);
