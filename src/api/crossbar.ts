@@ -4,6 +4,7 @@
 
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { StoreError } from '../store/errors.js';
+import type { CallRuntime } from '../cli/runtime.js';
 import type { Store } from '../store/types.js';
 import { accountRoutes } from './accounts.js';
 import { ApiError, errorBody, fromStoreError } from './envelope.js';
@@ -13,6 +14,8 @@ import type { JsonSchema } from './validate.js';
 
 export interface CrossbarOptions {
   store: Store;
+  /** The call runtime (live calls, registrations, events), once it runs. */
+  runtime?: () => CallRuntime | undefined;
   /** Token lifetime in seconds (default 3600, as KAZOO). */
   tokenTtlSeconds?: number;
   throttle?: LoginThrottle;
@@ -34,6 +37,8 @@ export interface RouteDoc {
 export interface Api {
   app: FastifyInstance;
   store: Store;
+  /** The call runtime, once it runs (HTTP starts first). */
+  runtime: () => CallRuntime | undefined;
   sessions: Sessions;
   throttle: LoginThrottle;
   /** Registers an endpoint: authenticated unless `doc.auth === false`, listed in the OpenAPI document. */
@@ -72,6 +77,7 @@ export const crossbar: FastifyPluginAsync<CrossbarOptions> = async (app, opts) =
   const api: Api = {
     app,
     store: opts.store,
+    runtime: opts.runtime ?? (() => undefined),
     sessions,
     throttle,
     route(doc, handler) {
