@@ -1,6 +1,6 @@
 // HTTP Basic credentials for the call APIs, as Twilio does it: the account id as user name and the account's
 // signing key (Twilio's "auth token") as password. An account may act on itself and on its descendants, never on
-// a sibling or an ancestor. (Token auth, `X-Auth-Token`, comes with the REST API.)
+// a sibling or an ancestor. The call APIs also take REST API tokens (`X-Auth-Token`, src/api/session.ts).
 
 import { timingSafeEqual } from 'node:crypto';
 import type { AccountDoc, Store } from '../store/types.js';

@@ -17,7 +17,9 @@ import type {
   StatusEvent,
 } from '../pivot/outbound-calls.js';
 import type { CdrDoc, Store } from '../store/types.js';
-import { accountIdOf, basicAuth } from './auth.js';
+import { accountIdOf, basicAuth, type AuthResult } from './auth.js';
+import { ApiError } from './envelope.js';
+import { Sessions, requireAdmin } from './session.js';
 
 export interface CallsApiOptions {
   store: Store;
@@ -123,8 +125,26 @@ export const callsApi: FastifyPluginAsync<CallsApiOptions> = async (app, opts) =
     done(null, fields);
   });
 
+  const sessions = new Sessions(opts.store);
+
+  /** A REST API token (X-Auth-Token or Bearer) of an admin of the account or of an ancestor. */
+  async function tokenAuth(req: FastifyRequest, accountId: string): Promise<AuthResult> {
+    try {
+      const ctx = await sessions.authenticate(req);
+      requireAdmin(ctx);
+      return { ok: true, account: await sessions.account(ctx, accountId) };
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      return { ok: false, status: err.status === 401 ? 401 : 403, message: err.message };
+    }
+  }
+
+  /** HTTP Basic (account id and signing key, as Twilio's libraries send) or a REST API token. */
   async function authorised(req: FastifyRequest, reply: FastifyReply, accountId: string, kazoo: boolean) {
-    const auth = await basicAuth(opts.store, req.headers.authorization, accountId);
+    const hasToken = req.headers['x-auth-token'] !== undefined || /^Bearer\s/i.test(req.headers.authorization ?? '');
+    const auth = hasToken
+      ? await tokenAuth(req, accountId)
+      : await basicAuth(opts.store, req.headers.authorization, accountId);
     if (auth.ok) return true;
     if (auth.status === 401) reply.header('WWW-Authenticate', 'Basic realm="Pivot"');
     if (kazoo) await kazooError(reply, auth.status, auth.message);

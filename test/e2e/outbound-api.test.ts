@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import twilio from 'twilio';
 import { e2eServer, sleep, type E2eServer } from '../helpers/e2e.js';
+import { hashPassword } from '../../src/api/passwords.js';
 import { eventually, kazoo, twilioValid, twiml, webApp, type WebApp } from '../helpers/pivot.js';
 import { sipp } from '../helpers/sipp.js';
 
@@ -109,9 +110,18 @@ test('Kazoo shape: PUT /v2/accounts/{id}/pivot/calls runs a Kazoo-format Pivot U
   const uas = sipp({ scenario: 'uas', calls: 1, timeoutMs: 30_000, args: ['-mi', '127.0.0.1', '-mp', '38890'] });
   const port = await uas.port;
   await sleep(300);
+  // With a REST API token this time (the Twilio shape above uses HTTP Basic).
+  const login = await fetch(`${api}/v2/user_auth`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      data: { username: 'admin', password: e2e.server.boot.createdAdmin!.password, account_name: 'admin' },
+    }),
+  });
+  const token = ((await login.json()) as { auth_token: string }).auth_token;
   const res = await fetch(`${api}/v2/accounts/${e2e.accountId}/pivot/calls`, {
     method: 'PUT',
-    headers: { 'content-type': 'application/json', authorization: basic(e2e.accountId, e2e.signingKey) },
+    headers: { 'content-type': 'application/json', 'x-auth-token': token },
     body: JSON.stringify({
       data: { to: `sip:kazoo@127.0.0.1:${port}`, from: '+14155550178', voice_url: app.url('/kazoo') },
     }),
@@ -181,4 +191,27 @@ test('bad requests get clear Twilio- and Kazoo-shaped errors', async () => {
   assert.equal(kazooBody.status, 'error');
   assert.equal(kazooBody.error, '400');
   assert.deepEqual(Object.keys(kazooBody.data).sort(), ['method', 'to', 'voice_url']);
+
+  // Tokens: an unknown one is a 401; a sibling account's admin token is a 403.
+  const callWith = (token: string) =>
+    fetch(`${api}/v2/accounts/${e2e.accountId}/pivot/calls`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', 'x-auth-token': token },
+      body: JSON.stringify({ data: { to: '+14155550100', from: '+14155550100', voice_url: app.url('/kazoo') } }),
+    });
+  assert.equal((await callWith('no-such-token')).status, 401);
+  await e2e.server.store.users.create(other.id, {
+    username: 'boss',
+    priv_level: 'admin',
+    password_hash: await hashPassword(other.id, 'boss', 'other-secret'),
+  });
+  const otherLogin = await fetch(`${api}/v2/user_auth`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ data: { username: 'boss', password: 'other-secret', account_name: 'other' } }),
+  });
+  const otherToken = ((await otherLogin.json()) as { auth_token: string }).auth_token;
+  const siblingToken = await callWith(otherToken);
+  assert.equal(siblingToken.status, 403);
+  assert.equal(((await siblingToken.json()) as { status: string }).status, 'error');
 });
