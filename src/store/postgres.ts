@@ -8,6 +8,11 @@ import type { Store } from './types.js';
 
 /** Rewrites `?` placeholders to `$1, $2, …`, leaving quoted strings, quoted identifiers and comments alone. */
 export function toPgPlaceholders(sql: string): string {
+  /** Index just past the next `token` from `from`, or the end of the text. */
+  const past = (token: string, from: number): number => {
+    const at = sql.indexOf(token, from);
+    return at < 0 ? sql.length : at + token.length;
+  };
   let out = '';
   let n = 0;
   let i = 0;
@@ -16,11 +21,11 @@ export function toPgPlaceholders(sql: string): string {
     let end = i + 1;
     if (c === "'" || c === '"') {
       // A doubled quote inside is an escaped quote: scanning on to the next one handles it.
-      end = sql.indexOf(c, i + 1) + 1 || sql.length;
+      end = past(c, i + 1);
     } else if (c === '-' && sql[i + 1] === '-') {
-      end = sql.indexOf('\n', i) + 1 || sql.length;
+      end = past('\n', i);
     } else if (c === '/' && sql[i + 1] === '*') {
-      end = sql.indexOf('*/', i + 2) + 2 || sql.length;
+      end = past('*/', i + 2);
     } else if (c === '?') {
       out += `$${++n}`;
       i = end;
@@ -36,7 +41,6 @@ interface PgError {
   code?: unknown;
   message?: string;
   table?: string;
-  constraint?: string;
   detail?: string;
 }
 
@@ -153,8 +157,6 @@ class PgTxDb implements Db {
 export interface PostgresOptions {
   /** `postgres://user:password@host:port/database` (any libpq-style connection URL `pg` accepts). */
   url: string;
-  /** Connections kept open at most (pg's default: 10). */
-  maxConnections?: number;
 }
 
 /** A Db over a pg connection pool. */
@@ -163,12 +165,7 @@ export function openPostgresDb(opts: PostgresOptions): Db {
   const types = new pg.TypeOverrides();
   types.setTypeParser(pg.types.builtins.INT8, Number);
   types.setTypeParser(pg.types.builtins.NUMERIC, Number);
-  const pool = new pg.Pool({
-    connectionString: opts.url,
-    max: opts.maxConnections,
-    types,
-    application_name: 'pivot',
-  });
+  const pool = new pg.Pool({ connectionString: opts.url, types, application_name: 'pivot' });
   // An idle connection that breaks (server restart) is dropped by the pool; the next query opens a new one.
   pool.on('error', () => {});
   return new PgDb(pool);

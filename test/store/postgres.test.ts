@@ -58,6 +58,10 @@ describe('postgres Db adapter', () => {
       toPgPlaceholders(`SELECT '?', "a?", 'it''s ?' FROM t WHERE a = ? -- why?\n AND b = ? /* ? */ AND c = ?`),
       `SELECT '?', "a?", 'it''s ?' FROM t WHERE a = $1 -- why?\n AND b = $2 /* ? */ AND c = $3`,
     );
+    // Unterminated quotes and comments run to the end.
+    assert.equal(toPgPlaceholders("? 'a ?"), "$1 'a ?");
+    assert.equal(toPgPlaceholders('? /* ?'), '$1 /* ?');
+    assert.equal(toPgPlaceholders('? -- ?'), '$1 -- ?');
   });
 
   it('returns BIGINT, COUNT and NUMERIC as numbers, and changes as rowCount', () =>
