@@ -7,7 +7,19 @@ import { StoreError } from '../store/errors.js';
 import type { CallRuntime } from '../cli/runtime.js';
 import type { Store } from '../store/types.js';
 import { accountRoutes } from './accounts.js';
+import { callflowRoutes } from './callflows.js';
+import { configDocRoutes } from './config-docs.js';
+import { deviceRoutes } from './devices.js';
+import { phoneNumberRoutes } from './phone-numbers.js';
+import { userRoutes } from './users.js';
+import { cdrRoutes } from './cdrs.js';
+import { channelRoutes } from './channels.js';
 import { ApiError, errorBody, fromStoreError } from './envelope.js';
+import { eventRoutes } from './events.js';
+import { MEDIA_MAX_BYTES, mediaRoutes, mediaUploadParser } from './media.js';
+import { pivotDebugRoutes } from './pivot-debug.js';
+import { openapiRoutes } from './openapi.js';
+import { recordingRoutes } from './recordings.js';
 import { LoginThrottle, Sessions, type AuthContext } from './session.js';
 import { authRoutes } from './user-auth.js';
 import type { JsonSchema } from './validate.js';
@@ -19,6 +31,8 @@ export interface CrossbarOptions {
   /** Token lifetime in seconds (default 3600, as KAZOO). */
   tokenTtlSeconds?: number;
   throttle?: LoginThrottle;
+  /** Pivot's data folder: uploaded media live under it (and recordings, which the API serves and deletes). */
+  dataDir?: string;
 }
 
 /** One endpoint as the OpenAPI document describes it. */
@@ -32,6 +46,16 @@ export interface RouteDoc {
   body?: JsonSchema;
   /** False for the login endpoints. */
   auth?: boolean;
+  /** More than the summary, for the reference page. */
+  description?: string;
+  /** A listing that takes `listingQuery` (default: a GET of a collection that also has `/:id` routes). */
+  list?: boolean;
+  /** Other query-string parameters, by name. */
+  query?: Record<string, JsonSchema>;
+  /** A body that is not `{"data": …}` JSON (an OpenAPI Request Body Object, e.g. audio uploads). */
+  requestBody?: Record<string, unknown>;
+  /** Success answers when not the JSON envelope (OpenAPI Response Objects by status). */
+  responses?: Record<string, unknown>;
 }
 
 export interface Api {
@@ -41,6 +65,8 @@ export interface Api {
   runtime: () => CallRuntime | undefined;
   sessions: Sessions;
   throttle: LoginThrottle;
+  /** Pivot's data folder (media files), when the server has one. */
+  dataDir?: string;
   /** Registers an endpoint: authenticated unless `doc.auth === false`, listed in the OpenAPI document. */
   route<P = Record<string, string>>(
     doc: RouteDoc,
@@ -57,6 +83,8 @@ export const crossbar: FastifyPluginAsync<CrossbarOptions> = async (app, opts) =
 
   // Bodies are JSON here (raw media uploads register their own types): anything else is a 415.
   app.removeContentTypeParser('text/plain');
+  // Audio bodies, for PUT/POST /media/{id}/raw only (the parser refuses them elsewhere).
+  app.addContentTypeParser(/^audio\//, { parseAs: 'buffer', bodyLimit: MEDIA_MAX_BYTES }, mediaUploadParser);
 
   app.addHook('onRequest', async (req, reply) => {
     void reply.header('X-Request-ID', req.id);
@@ -80,6 +108,7 @@ export const crossbar: FastifyPluginAsync<CrossbarOptions> = async (app, opts) =
     runtime: opts.runtime ?? (() => undefined),
     sessions,
     throttle,
+    dataDir: opts.dataDir,
     route(doc, handler) {
       routeTable.push(doc);
       app.route({
@@ -95,6 +124,18 @@ export const crossbar: FastifyPluginAsync<CrossbarOptions> = async (app, opts) =
   };
   authRoutes(api);
   accountRoutes(api);
+  userRoutes(api);
+  deviceRoutes(api);
+  phoneNumberRoutes(api);
+  callflowRoutes(api);
+  configDocRoutes(api);
+  await eventRoutes(api);
+  openapiRoutes(api);
+  mediaRoutes(api);
+  recordingRoutes(api);
+  cdrRoutes(api);
+  channelRoutes(api);
+  pivotDebugRoutes(api);
 };
 
 /** Any failure in API terms; fastify's own (bad JSON, body too large, wrong content type) keep their status. */

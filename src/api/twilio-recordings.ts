@@ -77,7 +77,7 @@ export function recordingResource(row: RecordingDoc, publicUrl: string): Record<
 }
 
 /** A single `bytes=` range of a file of `size` bytes; null when absent or not one we serve, 'bad' when unsatisfiable. */
-function byteRange(header: string | undefined, size: number): { start: number; end: number } | 'bad' | null {
+export function byteRange(header: string | undefined, size: number): { start: number; end: number } | 'bad' | null {
   const m = header ? /^bytes=(\d*)-(\d*)$/.exec(header.trim()) : null;
   if (!m || (m[1] === '' && m[2] === '')) return null;
   let start: number;

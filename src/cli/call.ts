@@ -31,7 +31,7 @@ import { SipStack } from '../sip/stack.js';
 import type { TransportAddress } from '../sip/transport.js';
 import { parseUri } from '../sip/uri.js';
 import { remoteOf } from '../call/sip-call.js';
-import { openSqliteStore } from '../store/index.js';
+import { openStore } from '../store/index.js';
 import { CALL_USAGE, digitSteps, parseCallArgs, UsageError, type CallOptions } from './call-options.js';
 
 export { CALL_USAGE, parseCallArgs, UsageError, type CallOptions } from './call-options.js';
@@ -47,6 +47,8 @@ export interface CallEnvironment {
   /** The local Pivot data folder and master account, for the demo device's credentials. */
   dataDir?: string;
   adminAccount?: string;
+  /** The server's PostgreSQL store, when it keeps one (PIVOT_DATABASE_URL) instead of SQLite in the data folder. */
+  databaseUrl?: string;
   /** Aborted on Ctrl-C: hang up (CANCEL or BYE) and return 130. */
   signal?: AbortSignal;
 }
@@ -86,6 +88,7 @@ export async function callCommand(argv: string[]): Promise<number> {
       sipPort: settings.sipPort,
       dataDir: settings.dataDir,
       adminAccount: settings.adminAccount,
+      databaseUrl: settings.databaseUrl,
       signal: interrupt.signal,
     });
   } catch (e) {
@@ -226,13 +229,17 @@ function isThisMachine(address: string): boolean {
 
 const uriHost = (host: string): string => (isIP(host) === 6 ? `[${host}]` : host);
 
-/** The demo device of a local Pivot data folder (read and closed at once; a running server keeps working). */
+/**
+ * The demo device of the local Pivot's store — SQLite in its data folder, or its PostgreSQL database — read and
+ * closed at once (a running server keeps working).
+ */
 export async function demoCredentials(
   dataDir: string,
   adminAccount: string,
+  databaseUrl?: string,
 ): Promise<{ username: string; password: string; realm: string } | undefined> {
-  if (!existsSync(join(dataDir, 'pivot.db'))) return undefined;
-  const store = await openSqliteStore({ dataDir });
+  if (!databaseUrl && !existsSync(join(dataDir, 'pivot.db'))) return undefined;
+  const store = await openStore({ dataDir, databaseUrl });
   try {
     const account = await store.accounts.findByName(adminAccount);
     if (!account?.realm) return undefined;
@@ -299,7 +306,7 @@ export async function runCall(opts: CallOptions, env: CallEnvironment): Promise<
   // Only towards this machine: the local demo device is nobody else's business.
   if (!auth && env.dataDir && env.adminAccount && isThisMachine(where.dest.address)) {
     try {
-      const demo = await demoCredentials(env.dataDir, env.adminAccount);
+      const demo = await demoCredentials(env.dataDir, env.adminAccount, env.databaseUrl);
       if (demo) {
         auth = { username: demo.username, password: demo.password };
         realm ??= demo.realm;

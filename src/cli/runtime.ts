@@ -30,7 +30,7 @@ import type { IncomingCall } from '../sip/incoming-call.js';
 import { Registrar, storeLookups } from '../sip/registrar.js';
 import { SipStack } from '../sip/stack.js';
 import { parseUri } from '../sip/uri.js';
-import type { Store } from '../store/types.js';
+import type { PivotDebugRecord, Store } from '../store/types.js';
 
 export interface CallRuntime {
   stack: SipStack;
@@ -47,12 +47,17 @@ export interface CallRuntime {
   sipPorts: { udp?: number; tcp?: number };
   /** Calls running now. */
   readonly activeCalls: number;
-  /** `call` (a SipCall, when it starts running) and `ended` (the same call, after its callflow is over). */
-  readonly events: EventEmitter<{ call: [SipCall]; ended: [SipCall] }>;
+  /**
+   * `call` (a SipCall, when it starts running), `ended` (the same call, after its callflow is over) and `debug`
+   * (each Pivot debug record as it is stored: Live Debug).
+   */
+  readonly events: EventEmitter<RuntimeEvents>;
   /** Refuse new calls (503, OPTIONS 503) and wait up to `graceMs` for running ones, then hang them up. */
   drain(graceMs: number): Promise<void>;
   stop(): Promise<void>;
 }
+
+export type RuntimeEvents = { call: [SipCall]; ended: [SipCall]; debug: [PivotDebugRecord] };
 
 export async function startCallRuntime(
   settings: PivotSettings,
@@ -88,6 +93,7 @@ export async function startCallRuntime(
     publicUrl: settings.publicUrl,
     dataDir: settings.dataDir,
     http,
+    onDebug: (record) => events.emit('debug', record),
   });
   const executor = new CallflowExecutor({ store, pivot, http, log, now: () => Date.now(), dataDir: settings.dataDir });
   const router = new InviteRouter({ store, digest });
@@ -100,7 +106,7 @@ export async function startCallRuntime(
     registrar,
     self: () => (sipPorts.udp ? { protocol: 'udp', address: stack.advertisedHost, port: sipPorts.udp } : undefined),
   });
-  const events = new EventEmitter<{ call: [SipCall]; ended: [SipCall] }>();
+  const events = new EventEmitter<RuntimeEvents>();
 
   const rooms = new ConferenceRooms();
   // Built once: each call shares them (finding the speech recognizer looks at the disk).

@@ -44,7 +44,7 @@ export async function startServer(settings: PivotSettings = loadSettings()) {
   // Known once HTTP listens: a derived public URL follows the port actually bound (PIVOT_HTTP_PORT=0).
   let publicUrl = settings.publicUrl;
   await app.register(twilioRecordings, { store, publicUrl: () => publicUrl });
-  await app.register(crossbar, { prefix: '/v2', store, runtime: () => calls });
+  await app.register(crossbar, { prefix: '/v2', store, runtime: () => calls, dataDir: settings.dataDir });
   await app.register(callsApi, { store, outbound: () => calls?.outbound, registry: () => calls?.registry });
   if (settings.demo) await app.register(demoApp, { store, publicUrl: () => publicUrl });
   try {

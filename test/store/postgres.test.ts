@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
+import { demoCredentials } from '../../src/cli/call.js';
 import { startServer } from '../../src/cli/start.js';
 import { loadSettings } from '../../src/config.js';
 import {
@@ -259,5 +260,9 @@ describe('pivot start on PostgreSQL', () => {
     } finally {
       await store.close();
     }
+    // `pivot call` finds the demo device in the same database.
+    const demo = await demoCredentials(dataDir, 'admin', databaseUrl);
+    assert.equal(demo?.username, 'demo');
+    assert.equal(demo?.realm, pivot.boot.account.realm);
   });
 });

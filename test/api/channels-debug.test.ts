@@ -1,0 +1,301 @@
+// Live calls through the REST API, over real SIP and RTP on loopback: a SIPp call into a sub-account's callflow
+// (answer, record_call, a long sleep) shows in `channels` with its fields, is hung up with POST channels/{id}
+// (SIPp sees the BYE), and leaves a recording that downloads and a CDR; a call through a `pivot` node to a real web
+// app leaves debug records that `pivot/debug` lists and reads back. The tenant rule for live calls: a sibling's and
+// a sub-account's tokens get 403, the call's id under another account's URL is 404.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { hashPassword } from '../../src/api/passwords.js';
+import type { CallflowNode } from '../../src/store/types.js';
+import { apiServer, type ApiServer } from '../helpers/api.js';
+import { wavHeader } from '../helpers/e2e.js';
+import { eventually, twiml, webApp, type WebApp } from '../helpers/pivot.js';
+import { SCENARIOS, sipp } from '../helpers/sipp.js';
+
+// Ports of this file: Pivot's RTP 39700-39749, SIPp's media 39750-39799.
+let sippMediaPort = 39750;
+const nextSippMediaPort = (): string => String((sippMediaPort += 4));
+
+let api: ApiServer;
+let admin: string;
+let app: WebApp;
+/** B and its sibling C under the master account; B1 below B. */
+let B: { id: string; token: string };
+let C: { id: string; token: string };
+let B1: { id: string; token: string };
+let userB: string;
+
+async function tenant(parentToken: string, parentId: string, name: string): Promise<{ id: string; token: string }> {
+  const res = await api.call('PUT', `/v2/accounts/${parentId}`, { token: parentToken, data: { name } });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  const id = res.body.data.id as string;
+  await api.server.store.users.create(id, {
+    username: 'boss',
+    priv_level: 'admin',
+    password_hash: await hashPassword(id, 'boss', `${name}-secret`),
+  });
+  return { id, token: await api.login(name, 'boss', `${name}-secret`) };
+}
+
+before(async () => {
+  api = await apiServer({ min: 39700, max: 39749 });
+  admin = await api.login('admin', 'admin', api.adminPassword);
+  B = await tenant(admin, api.masterId, 'live-b');
+  C = await tenant(admin, api.masterId, 'live-c');
+  B1 = await tenant(B.token, B.id, 'live-b1');
+  await api.server.store.users.create(B.id, {
+    username: 'clerk',
+    priv_level: 'user',
+    password_hash: await hashPassword(B.id, 'clerk', 'clerk-secret'),
+  });
+  userB = await api.login('live-b', 'clerk', 'clerk-secret');
+  app = await webApp({
+    '/voice': () => twiml('<Say>Hello from the debug test.</Say><Hangup/>'),
+  });
+});
+
+after(async () => {
+  await app?.close();
+  await api.stop();
+});
+
+const target = (): string => `127.0.0.1:${api.server.calls.sipPorts.udp}`;
+
+async function number(accountId: string, e164: string, flow: CallflowNode): Promise<void> {
+  await api.server.store.phoneNumbers.assign(accountId, e164);
+  await api.server.store.callflows.create(accountId, { name: e164, numbers: [e164], flow });
+}
+
+/** A SIPp caller that waits (up to 30 s) for Pivot's BYE. */
+function caller(e164: string) {
+  const started = Date.now();
+  const run = sipp({
+    scenario: join(SCENARIOS, 'uac-wait-bye.xml'),
+    target: target(),
+    args: ['-s', e164.slice(2), '-mi', '127.0.0.1', '-mp', nextSippMediaPort()],
+    timeoutMs: 40_000,
+  });
+  return { started, done: run.done, kill: run.kill };
+}
+
+describe('channels', () => {
+  test('a live call is listed and read; POST hangup ends it (SIPp gets the BYE); its recording and CDR remain', async () => {
+    await number(B.id, '+14155550761', {
+      module: 'answer',
+      children: {
+        _: {
+          module: 'record_call',
+          data: { action: 'start', format: 'wav' },
+          children: { _: { module: 'sleep', data: { duration: 25 } } },
+        },
+      },
+    });
+    const call = caller('+14155550761');
+    try {
+      let channels: any[] = [];
+      await eventually(
+        async () => {
+          const res = await api.call('GET', `/v2/accounts/${B.id}/channels`, { token: B.token });
+          assert.equal(res.status, 200, JSON.stringify(res.body));
+          channels = res.body.data;
+          return channels.length === 1 && channels[0].answered === true;
+        },
+        'the call in channels',
+        10_000,
+      );
+      const ch = channels[0];
+      assert.equal(ch.account_id, B.id);
+      assert.equal(ch.direction, 'inbound');
+      assert.equal(ch.call_direction, 'inbound');
+      assert.equal(ch.state, 'answered');
+      assert.equal(ch.destination, '4155550761');
+      assert.match(ch.from, /^sipp@/);
+      assert.match(ch.to, /^4155550761@/);
+      assert.ok(Date.parse(ch.answered_at) >= call.started - 1000);
+      assert.ok(typeof ch.duration_seconds === 'number');
+      assert.deepEqual(ch.bridged_with, []);
+      const callId = ch.call_id as string;
+      const url = `/v2/accounts/${B.id}/channels/${encodeURIComponent(callId)}`;
+
+      const one = await api.call('GET', url, { token: userB });
+      assert.equal(one.status, 200);
+      assert.equal(one.body.data.uuid, callId);
+
+      // Nobody else reaches it: other accounts' URLs 403, the id under another account's URL 404.
+      assert.equal((await api.call('GET', `/v2/accounts/${B.id}/channels`, { token: C.token })).status, 403);
+      assert.equal((await api.call('GET', url, { token: C.token })).status, 403);
+      assert.equal((await api.call('POST', url, { token: C.token, data: { action: 'hangup' } })).status, 403);
+      assert.equal((await api.call('GET', url, { token: B1.token })).status, 403);
+      assert.equal((await api.call('POST', url, { token: B1.token, data: { action: 'hangup' } })).status, 403);
+      const elsewhere = `/v2/accounts/${C.id}/channels/${encodeURIComponent(callId)}`;
+      assert.equal((await api.call('GET', elsewhere, { token: admin })).status, 404);
+      assert.equal((await api.call('POST', elsewhere, { token: admin, data: { action: 'hangup' } })).status, 404);
+      assert.deepEqual((await api.call('GET', `/v2/accounts/${C.id}/channels`, { token: C.token })).body.data, []);
+      assert.deepEqual(
+        (await api.call('GET', `/v2/accounts/${api.masterId}/channels`, { token: admin })).body.data,
+        [],
+        "the parent's own list has only its own calls",
+      );
+      assert.equal((await api.call('GET', `/v2/accounts/${B.id}/channels`, { token: admin })).body.data.length, 1);
+
+      // Validation, a user token, and transfer (not there yet).
+      assert.equal((await api.call('POST', url, { token: B.token, data: {} })).status, 400);
+      const bogus = await api.call('POST', url, { token: B.token, data: { action: 'park' } });
+      assert.equal(bogus.status, 400);
+      assert.ok(bogus.body.data.action.enum);
+      const noTarget = await api.call('POST', url, { token: B.token, data: { action: 'transfer' } });
+      assert.equal(noTarget.status, 400);
+      assert.ok(noTarget.body.data.target.required);
+      const transfer = await api.call('POST', url, { token: B.token, data: { action: 'transfer', target: '2000' } });
+      assert.equal(transfer.status, 501);
+      assert.match(String(transfer.body.message), /transfer is not supported yet/);
+      assert.equal((await api.call('POST', url, { token: userB, data: { action: 'hangup' } })).status, 403);
+      assert.equal((await api.call('GET', url, { token: B.token })).status, 200, 'still up');
+
+      // Long enough for a recording worth the name.
+      await new Promise((r) => setTimeout(r, Math.max(0, call.started + 3000 - Date.now())));
+      const hangup = await api.call('POST', url, { token: B.token, data: { action: 'hangup' } });
+      assert.equal(hangup.status, 200, JSON.stringify(hangup.body));
+      assert.equal(hangup.body.data.state, 'ended');
+      const run = await call.done;
+      assert.equal(run.code, 0, run.output + run.errors);
+      assert.ok(Date.now() - call.started < 20_000, 'ended by the API, not by the 25 s sleep');
+      assert.equal((await api.call('GET', url, { token: B.token })).status, 404);
+      assert.equal((await api.call('POST', url, { token: B.token, data: { action: 'hangup' } })).status, 404);
+      assert.deepEqual((await api.call('GET', `/v2/accounts/${B.id}/channels`, { token: B.token })).body.data, []);
+
+      // The call's recording (record_call) is listed and downloads as a WAV as long as the call was up.
+      let recs: any[] = [];
+      await eventually(
+        async () => {
+          const res = await api.call('GET', `/v2/accounts/${B.id}/recordings?call_id=${encodeURIComponent(callId)}`, {
+            token: B.token,
+          });
+          recs = res.body.data;
+          return recs.length === 1;
+        },
+        'the recording row',
+        10_000,
+      );
+      assert.equal(recs[0].content_type, 'audio/wav');
+      const audio = await fetch(`${api.base}/v2/accounts/${B.id}/recordings/${recs[0].id}/raw`, {
+        headers: { 'X-Auth-Token': B.token },
+      });
+      assert.equal(audio.status, 200);
+      assert.equal(audio.headers.get('content-type'), 'audio/wav');
+      const wav = wavHeader(Buffer.from(await audio.arrayBuffer()));
+      assert.ok(wav.seconds > 1.5, `recording length ${wav.seconds} s`);
+      assert.ok(Math.abs(wav.seconds * 1000 - recs[0].duration_ms) < 100);
+      const viaAccept = await fetch(`${api.base}/v2/accounts/${B.id}/recordings/${recs[0].id}`, {
+        headers: { 'X-Auth-Token': B.token, Accept: 'audio/wav' },
+      });
+      assert.equal(viaAccept.headers.get('content-type'), 'audio/wav');
+      await viaAccept.arrayBuffer();
+
+      // Its CDR.
+      let cdr: any;
+      await eventually(
+        async () => {
+          const res = await api.call('GET', `/v2/accounts/${B.id}/cdrs/${encodeURIComponent(callId)}`, {
+            token: B.token,
+          });
+          cdr = res.body.data;
+          return res.status === 200;
+        },
+        'the CDR',
+        10_000,
+      );
+      assert.equal(cdr.call_id, callId);
+      assert.equal(cdr.hangup_cause, 'NORMAL_CLEARING');
+      const legs = await api.call('GET', `/v2/accounts/${B.id}/cdrs/legs/${encodeURIComponent(callId)}`, {
+        token: B.token,
+      });
+      assert.deepEqual(
+        legs.body.data.map((c: any) => c.call_id),
+        [callId],
+      );
+      const listed = await api.call('GET', `/v2/accounts/${B.id}/cdrs?filter_call_id=${encodeURIComponent(callId)}`, {
+        token: B.token,
+      });
+      assert.equal(listed.body.data.length, 1);
+      assert.equal(
+        (await api.call('GET', `/v2/accounts/${C.id}/cdrs/${encodeURIComponent(callId)}`, { token: C.token })).status,
+        404,
+      );
+    } finally {
+      call.kill();
+    }
+  });
+});
+
+describe('pivot debug', () => {
+  test('a call through a pivot node to a real web app: its records are listed and read back', async () => {
+    await number(api.masterId, '+14155550771', {
+      module: 'pivot',
+      data: { voice_url: app.url('/voice'), method: 'post', req_format: 'twiml', debug: true },
+    });
+    const call = caller('+14155550771');
+    const run = await call.done;
+    assert.equal(run.code, 0, run.output + run.errors);
+    const [request] = await app.waitFor('/voice', 1, 5000);
+    const callId = String(request.params.CallSid);
+    assert.ok(callId);
+
+    let summary: any;
+    await eventually(
+      async () => {
+        const res = await api.call('GET', `/v2/accounts/${api.masterId}/pivot/debug`, { token: admin });
+        summary = res.body.data.find((s: any) => s.call_id === callId);
+        return !!summary;
+      },
+      'the debug summary',
+      5000,
+    );
+    assert.equal(summary.uri, app.url('/voice'));
+    assert.equal(summary.status_code, 200);
+    assert.equal(summary.iteration, 1);
+    assert.equal(summary.has_errors, false);
+    assert.equal(summary.has_schema_errors, false);
+    assert.equal(summary.has_json_errors, false);
+    assert.ok(summary.duration_ms >= 0);
+    const month = new Date(summary.created).toISOString().slice(0, 7).replace('-', '');
+    assert.equal(summary.debug_id, `${month}-${callId}`);
+
+    for (const id of [callId, summary.debug_id]) {
+      const res = await api.call('GET', `/v2/accounts/${api.masterId}/pivot/debug/${encodeURIComponent(id)}`, {
+        token: admin,
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      const records = res.body.data as any[];
+      const kinds = records.map((r) => r.kind);
+      assert.deepEqual(kinds.slice(0, 2), ['request', 'response'], kinds.join(','));
+      const [req, resp] = records;
+      assert.equal(req.uri, app.url('/voice'));
+      assert.equal(String(req.method).toLowerCase(), 'post');
+      assert.ok(req.req_headers && Object.keys(req.req_headers).length > 0, 'request headers');
+      assert.match(String(req.req_body), new RegExp(`CallSid=${encodeURIComponent(callId)}`));
+      assert.equal(resp.resp_status_code, 200);
+      assert.ok(resp.resp_headers, 'response headers');
+      assert.match(String(resp.resp_body), /<Say>Hello from the debug test\.<\/Say>/);
+      assert.equal(typeof resp.duration_ms, 'number');
+      for (let i = 1; i < records.length; i++) assert.ok(records[i].created >= records[i - 1].created, 'oldest first');
+      assert.ok(records.every((r) => r.debug_id === summary.debug_id));
+    }
+    // Another account sees none of it.
+    assert.equal(
+      (await api.call('GET', `/v2/accounts/${B.id}/pivot/debug/${encodeURIComponent(callId)}`, { token: B.token }))
+        .status,
+      404,
+    );
+    assert.equal(
+      (
+        await api.call('GET', `/v2/accounts/${api.masterId}/pivot/debug/${encodeURIComponent(callId)}`, {
+          token: B.token,
+        })
+      ).status,
+      403,
+    );
+  });
+});
