@@ -60,7 +60,10 @@ export function writeCdrs(
 ): CdrWriter {
   const pending = new Set<Promise<void>>();
   const onEnded = (call: Call): void => {
-    const job = recordingsSettled(call)
+    // One turn later: the leg's other hangup listeners (record_call saving what it recorded) have started their
+    // recording jobs by then, so the CDR waits for them and names their recordings.
+    const job = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => recordingsSettled(call))
       .then(() => store.cdrs.add(call.accountId, cdrOf(call)))
       .then(
         () => undefined,

@@ -209,6 +209,7 @@ describe('channels', () => {
       );
       assert.equal(cdr.call_id, callId);
       assert.equal(cdr.hangup_cause, 'NORMAL_CLEARING');
+      assert.deepEqual(cdr.recording_ids, [recs[0].id], 'the CDR names the recording saved at hangup');
       const legs = await api.call('GET', `/v2/accounts/${B.id}/cdrs/legs/${encodeURIComponent(callId)}`, {
         token: B.token,
       });

@@ -16,7 +16,8 @@ let api: string;
 const seen: { path: string; params: Record<string, unknown>; signed: boolean }[] = [];
 
 before(async () => {
-  e2e = await e2eServer({ min: 38900, max: 38999 });
+  // SIPp's media ports (38980, 38990 and +2 for video) stay outside Pivot's range: its workers bind spares there.
+  e2e = await e2eServer({ min: 38900, max: 38979 });
   api = e2e.server.publicUrl;
   app = await webApp({
     '/voice': (p, req) => {
@@ -60,7 +61,7 @@ function basic(user: string, password: string): string {
 }
 
 test('Twilio library: calls.create rings a SIPp UAS, runs the Url when answered, and sends status callbacks', async () => {
-  const uas = sipp({ scenario: 'uas', calls: 1, timeoutMs: 30_000, args: ['-mi', '127.0.0.1', '-mp', '38880'] });
+  const uas = sipp({ scenario: 'uas', calls: 1, timeoutMs: 30_000, args: ['-mi', '127.0.0.1', '-mp', '38980'] });
   const port = await uas.port;
   await sleep(300);
   const client = twilioClient(`AC${e2e.accountId}`, e2e.signingKey);
@@ -107,7 +108,7 @@ test('Twilio library: calls.create rings a SIPp UAS, runs the Url when answered,
 });
 
 test('Kazoo shape: PUT /v2/accounts/{id}/pivot/calls runs a Kazoo-format Pivot URL on answer', async () => {
-  const uas = sipp({ scenario: 'uas', calls: 1, timeoutMs: 30_000, args: ['-mi', '127.0.0.1', '-mp', '38890'] });
+  const uas = sipp({ scenario: 'uas', calls: 1, timeoutMs: 30_000, args: ['-mi', '127.0.0.1', '-mp', '38990'] });
   const port = await uas.port;
   await sleep(300);
   // With a REST API token this time (the Twilio shape above uses HTTP Basic).
