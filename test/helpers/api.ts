@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { credentialsOf } from '../../src/api/passwords.js';
 import { startServer } from '../../src/cli/start.js';
 import { loadSettings } from '../../src/config.js';
+import { startPostgres } from './postgres.js';
 
 export interface ApiAnswer {
   status: number;
@@ -38,16 +39,24 @@ export interface ApiServer {
   stop(): Promise<void>;
 }
 
-/** `pivot start` on loopback with a fresh data dir and a known admin password; RTP on `rtpPorts`. */
+/**
+ * `pivot start` on loopback with a fresh data dir and a known admin password; RTP on `rtpPorts`. With
+ * PIVOT_TEST_STORE=postgres (test/api-postgres/) the store is a throwaway PostgreSQL server, and the RTP range
+ * moves 10000 up so both variants of a test file can run at once.
+ */
 export async function apiServer(rtpPorts: { min: number; max: number }): Promise<ApiServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pivot-api-'));
   const adminPassword = 'Admin-Pass-1';
+  const postgres = process.env.PIVOT_TEST_STORE === 'postgres' ? await startPostgres() : undefined;
+  const databaseUrl = postgres ? await postgres.newDatabase() : undefined;
+  const shift = postgres ? 10_000 : 0;
   const server = await startServer({
     ...loadSettings({}, dataDir),
     dataDir,
+    databaseUrl,
     httpPort: 0,
     sipPort: 0,
-    rtpPorts,
+    rtpPorts: { min: rtpPorts.min + shift, max: rtpPorts.max + shift },
     bind: '127.0.0.1',
     logLevel: 'silent',
     adminPassword,
@@ -77,6 +86,9 @@ export async function apiServer(rtpPorts: { min: number; max: number }): Promise
       if (res.status !== 201 || !res.body.auth_token) throw new Error(`login failed: ${JSON.stringify(res.body)}`);
       return res.body.auth_token;
     },
-    stop: () => server.stop(1000),
+    async stop() {
+      await server.stop(1000);
+      await postgres?.stop();
+    },
   };
 }
