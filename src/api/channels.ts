@@ -106,32 +106,35 @@ export function channelRoutes(api: Api): void {
     },
   );
 
-  api.route<C>(
-    {
-      method: 'POST',
-      url: '/accounts/:account_id/channels/:call_id',
-      summary: 'Act on a live call: {"action": "hangup"} ends it ("transfer" is not supported yet: 501)',
-      tag: 'channels',
-      body: actionSchema,
-    },
-    async (req, reply, auth) => {
-      requireAdmin(auth);
-      const account = await sessions.account(auth, req.params.account_id);
-      const data = check<{ action: 'hangup' | 'transfer'; target?: string }>(actionSchema, dataOf(req.body));
-      const call = callOf(account.id, req.params.call_id);
-      if (data.action === 'transfer') {
-        if (!data.target) throw invalidTarget();
-        throw new ApiError(
-          501,
-          'transfer is not supported yet: a running callflow cannot be handed over to another one; ' +
-            'use "hangup", or route the caller with a callflow (e.g. a menu or a pivot node)',
-          { action: { enum: { message: 'only "hangup" is implemented', target: ['hangup'] } } },
-        );
-      }
-      await call.hangup('NORMAL_CLEARING');
-      return send(req, reply, channelView(call));
-    },
-  );
+  // KAZOO acts on channels with POST; the API names PUT: both do the same.
+  for (const method of ['POST', 'PUT'] as const) {
+    api.route<C>(
+      {
+        method,
+        url: '/accounts/:account_id/channels/:call_id',
+        summary: 'Act on a live call: {"action": "hangup"} ends it ("transfer" is not supported yet: 501)',
+        tag: 'channels',
+        body: actionSchema,
+      },
+      async (req, reply, auth) => {
+        requireAdmin(auth);
+        const account = await sessions.account(auth, req.params.account_id);
+        const data = check<{ action: 'hangup' | 'transfer'; target?: string }>(actionSchema, dataOf(req.body));
+        const call = callOf(account.id, req.params.call_id);
+        if (data.action === 'transfer') {
+          if (!data.target) throw invalidTarget();
+          throw new ApiError(
+            501,
+            'transfer is not supported yet: a running callflow cannot be handed over to another one; ' +
+              'use "hangup", or route the caller with a callflow (e.g. a menu or a pivot node)',
+            { action: { enum: { message: 'only "hangup" is implemented', target: ['hangup'] } } },
+          );
+        }
+        await call.hangup('NORMAL_CLEARING');
+        return send(req, reply, channelView(call));
+      },
+    );
+  }
 }
 
 function invalidTarget(): ApiError {

@@ -127,6 +127,7 @@ describe('channels', () => {
       assert.equal((await api.call('GET', `/v2/accounts/${B.id}/channels`, { token: C.token })).status, 403);
       assert.equal((await api.call('GET', url, { token: C.token })).status, 403);
       assert.equal((await api.call('POST', url, { token: C.token, data: { action: 'hangup' } })).status, 403);
+      assert.equal((await api.call('PUT', url, { token: C.token, data: { action: 'hangup' } })).status, 403);
       assert.equal((await api.call('GET', url, { token: B1.token })).status, 403);
       assert.equal((await api.call('POST', url, { token: B1.token, data: { action: 'hangup' } })).status, 403);
       const elsewhere = `/v2/accounts/${C.id}/channels/${encodeURIComponent(callId)}`;
@@ -156,7 +157,8 @@ describe('channels', () => {
 
       // Long enough for a recording worth the name.
       await new Promise((r) => setTimeout(r, Math.max(0, call.started + 3000 - Date.now())));
-      const hangup = await api.call('POST', url, { token: B.token, data: { action: 'hangup' } });
+      // PUT (the issue's verb) does what POST (KAZOO's) does.
+      const hangup = await api.call('PUT', url, { token: B.token, data: { action: 'hangup' } });
       assert.equal(hangup.status, 200, JSON.stringify(hangup.body));
       assert.equal(hangup.body.data.state, 'ended');
       const run = await call.done;
