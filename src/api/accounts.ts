@@ -5,6 +5,8 @@
 //   GET/PUT /accounts/{id}/api_key (PUT makes a new key, shown once; only its digest is kept).
 // A token reaches its own account and the accounts below it; changes need an admin token.
 
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { newSigningKey } from '../store/ids.js';
 import type { AccountDoc, AccountFields, Patch } from '../store/types.js';
 import type { Api } from './crossbar.js';
@@ -156,6 +158,15 @@ export function accountRoutes(api: Api): void {
       const account = await sessions.account(auth, req.params.account_id);
       if (account.id === auth.accountId) throw forbidden('an account cannot delete itself: use its parent');
       await store.accounts.delete(account.id);
+      // Its rows are gone with it; its files (media, recordings, voicemail) go too.
+      const dataDir = api.dataDir;
+      if (dataDir) {
+        await Promise.all(
+          ['media', 'recordings', 'voicemail'].map((kind) =>
+            rm(join(dataDir, kind, account.id), { recursive: true, force: true }),
+          ),
+        );
+      }
       return send(req, reply, publicAccount(account));
     },
   );

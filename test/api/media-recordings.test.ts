@@ -463,6 +463,38 @@ async function recording(accountId: string, callId: string, seconds: number, cre
   return { row, wav, path };
 }
 
+describe('deleting an account', () => {
+  test('removes its media, recording and voicemail files with its documents', async () => {
+    const gone = await tenant(admin, api.masterId, 'media-gone');
+    const doc = await createMedia(gone.token, gone.id, { name: 'prompt' });
+    const up = await raw('PUT', `/v2/accounts/${gone.id}/media/${doc.id}/raw`, {
+      token: gone.token,
+      body: encodeWav(sine(440, 0.5, 8000), 8000),
+      type: 'audio/wav',
+    });
+    assert.equal(up.status, 200);
+    assert.equal(filesOf(gone.id).length, 1);
+    const other = await createMedia(B.token, B.id, { name: 'kept' });
+    await raw('PUT', `/v2/accounts/${B.id}/media/${other.id}/raw`, {
+      token: B.token,
+      body: encodeWav(sine(440, 0.5, 8000), 8000),
+      type: 'audio/wav',
+    });
+    const kept = filesOf(B.id).find((f) => f.startsWith(other.id));
+    assert.ok(kept, "B's media file is there");
+    const dataDir = api.server.settings.dataDir;
+    for (const kind of ['recordings', 'voicemail']) {
+      mkdirSync(join(dataDir, kind, gone.id), { recursive: true });
+      writeFileSync(join(dataDir, kind, gone.id, 'x.wav'), encodeWav(sine(440, 0.1, 8000), 8000));
+    }
+    assert.equal((await api.call('DELETE', `/v2/accounts/${gone.id}`, { token: admin })).status, 200);
+    for (const kind of ['media', 'recordings', 'voicemail']) {
+      assert.equal(existsSync(join(dataDir, kind, gone.id)), false, `${kind} files of the account are gone`);
+    }
+    assert.ok(filesOf(B.id).includes(kept), 'other accounts keep theirs');
+  });
+});
+
 describe('recordings', () => {
   test('listed (by call_id too), read as metadata, downloaded as audio, deleted with their file', async () => {
     const r1 = await recording(A.id, 'call-rec-1', 1, Date.now() - 3000);
