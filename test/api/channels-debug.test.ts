@@ -74,7 +74,7 @@ function caller(e164: string) {
   const run = sipp({
     scenario: join(SCENARIOS, 'uac-wait-bye.xml'),
     target: target(),
-    args: ['-s', e164.slice(2), '-mi', '127.0.0.1', '-mp', nextSippMediaPort()],
+    args: ['-s', e164.slice(2), '-mi', '127.0.0.1', '-mp', String(Number(nextSippMediaPort()) + api.portShift)],
     timeoutMs: 40_000,
   });
   return { started, done: run.done, kill: run.kill };

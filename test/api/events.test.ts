@@ -170,7 +170,7 @@ describe('a call', () => {
     const run = await sipp({
       scenario: join(SCENARIOS, 'uac-wait-bye.xml'),
       target: `127.0.0.1:${api.server.calls.sipPorts.udp}`,
-      args: ['-s', NUMBER.slice(2), '-mi', '127.0.0.1', '-mp', '39880'],
+      args: ['-s', NUMBER.slice(2), '-mi', '127.0.0.1', '-mp', String(39880 + api.portShift)],
       timeoutMs: 30_000,
     }).done;
     assert.equal(run.code, 0, run.output + run.errors);
@@ -209,12 +209,24 @@ describe('a call', () => {
     assert.ok(end.data.answered_at && end.data.ended_at, JSON.stringify(end.data));
 
     // Debug records as GET /pivot/debug/{call_id} answers them, each with the call's line of GET /pivot/debug.
-    const debug = events.filter((e) => e.name === 'pivot.debug');
-    const rest = await api.call('GET', `/v2/accounts/${A.id}/pivot/debug/${encodeURIComponent(callId)}`, {
+    // The last ones (the execution record) may be written after call.ended: wait until every one was streamed.
+    let debug = events.filter((e) => e.name === 'pivot.debug');
+    let rest = await api.call('GET', `/v2/accounts/${A.id}/pivot/debug/${encodeURIComponent(callId)}`, {
       token: A.token,
     });
+    await eventually(
+      async () => {
+        rest = await api.call('GET', `/v2/accounts/${A.id}/pivot/debug/${encodeURIComponent(callId)}`, {
+          token: A.token,
+        });
+        debug = sockets.a.events().filter((e) => e.name === 'pivot.debug');
+        const records = (rest.body.data ?? []) as { id: string }[];
+        return records.length >= 2 && records.length === debug.length;
+      },
+      'every debug record of the call streamed',
+      5000,
+    );
     assert.equal(rest.status, 200, JSON.stringify(rest.body));
-    assert.ok(rest.body.data.length >= 2);
     for (const r of rest.body.data) {
       const live = debug.find((e) => e.data.id === r.id);
       assert.ok(live, `record ${r.kind} ${r.iteration} was streamed`);
@@ -238,8 +250,10 @@ describe('a call', () => {
     assert.ok(sockets.master.events().every((e) => e.account_id === A.id && e.subscribed_key === 'call.*'));
 
     // SSE: the same events with the same JSON.
-    const sseNames = stream.events.map((e) => e.event).filter((n) => n !== 'subscribed');
-    assert.deepEqual(sseNames, names);
+    const allNames = sockets.a.events().map((e) => e.name);
+    const sseNamesNow = () => stream.events.map((e) => e.event).filter((n) => n !== 'subscribed');
+    await eventually(() => sseNamesNow().length >= allNames.length, 'the SSE stream catching up', 5000);
+    assert.deepEqual(sseNamesNow(), allNames);
     assert.deepEqual(stream.events.find((e) => e.event === 'call.started')!.data, {
       ...started,
       subscribed_key: 'call.*',

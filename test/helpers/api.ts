@@ -29,6 +29,8 @@ export interface ApiServer {
   /** The master account's id and its admin's password. */
   masterId: string;
   adminPassword: string;
+  /** Added to this file's fixed ports (RTP, SIPp media): 10000 on PostgreSQL, so both variants run at once. */
+  portShift: number;
   call(
     method: string,
     path: string,
@@ -78,6 +80,7 @@ export async function apiServer(rtpPorts: { min: number; max: number }): Promise
     base,
     masterId: server.boot.account.id,
     adminPassword,
+    portShift: shift,
     call,
     async login(account, username, password) {
       const res = await call('PUT', '/v2/user_auth', {
