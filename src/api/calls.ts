@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { CallRegistry } from '../call/registry.js';
+import type { CallflowExecutor } from '../callflow/executor.js';
 import type { Call } from '../call/types.js';
 import { callStatus } from '../pivot/params.js';
 import type {
@@ -26,6 +27,8 @@ export interface CallsApiOptions {
   /** Available once the call runtime runs. */
   outbound: () => OutboundCalls | undefined;
   registry: () => CallRegistry | undefined;
+  /** Replaces the flow running on a live call (Twilio's live call modification with `Url=`). */
+  executor?: () => CallflowExecutor | undefined;
 }
 
 type Fields = Record<string, string | string[]>;
@@ -232,9 +235,22 @@ export const callsApi: FastifyPluginAsync<CallsApiOptions> = async (app, opts) =
       if (!live) {
         return twilioError(reply, 404, 20404, `Calls/${sid} is not a live call of this account`);
       }
-      const status = one((req.body ?? {}).Status);
+      const body = req.body ?? {};
+      const url = one(body.Url);
+      if (url !== undefined) {
+        // Live call modification: the call leaves what it is doing and runs the TwiML at Url.
+        const method = methodOf(one(body.Method));
+        if (!/^https?:\/\/[^/]/i.test(url)) return twilioError(reply, 400, 21205, `Url is not a valid URL: ${url}`);
+        if (!method) return twilioError(reply, 400, 21207, 'Method must be GET or POST');
+        const flow = { module: 'pivot', data: { voice_url: url, method: method.toLowerCase(), req_format: 'twiml' } };
+        if (!opts.executor?.()?.replace(live.id, flow)) {
+          return twilioError(reply, 400, 21220, `Calls/${sid} is not running a flow that can be redirected`);
+        }
+        return callResource(accountId, sid, live);
+      }
+      const status = one(body.Status);
       if (status !== 'completed' && status !== 'canceled') {
-        return twilioError(reply, 400, 21220, 'only Status=completed or Status=canceled can be changed for now');
+        return twilioError(reply, 400, 21220, 'send Url to redirect the call, or Status=completed/canceled to end it');
       }
       await live.hangup(status === 'canceled' ? 'ORIGINATOR_CANCEL' : 'NORMAL_CLEARING');
       return callResource(accountId, sid, live);

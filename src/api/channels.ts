@@ -1,10 +1,12 @@
 // Live calls (KAZOO's /v2/accounts/{id}/channels), from this node's call registry:
 //   GET /channels (the account's own legs; a sub-account's under its own URL), GET /channels/{call_id},
-//   POST /channels/{call_id} {"data": {"action": "hangup"}} ends the call.
-// `{"action": "transfer", "target": …}` is answered 501 for now: a running callflow cannot yet be stopped and
-// replaced by another one (the executor has no hand-over point).
+//   POST (or PUT) /channels/{call_id} {"data": {"action": "hangup"}} ends the call, and
+//   {"action": "transfer", "target": "<number or extension>"} stops what the call is doing and runs the account's
+//   callflow for that target on it (as the router would for a caller dialling it), from its root.
 
+import { toE164 } from '../call/numbers.js';
 import type { Call } from '../call/types.js';
+import type { FlowNode } from '../callflow/types.js';
 import type { Api } from './crossbar.js';
 import { ApiError, notFound, send } from './envelope.js';
 import { requireAdmin } from './session.js';
@@ -68,6 +70,20 @@ export function channelRoutes(api: Api): void {
   }
 
   /** A live leg of the account; 404 for any other (ended, unknown, or another account's). */
+  /** The account's callflow for a number or extension, as a caller dialling it would reach it. */
+  async function targetFlow(accountId: string, target: string) {
+    const e164 = toE164(target);
+    const found =
+      (await api.store.callflows.findByNumber(accountId, target)) ??
+      (e164 ? await api.store.callflows.findByNumber(accountId, e164) : undefined);
+    if (!found?.flow) {
+      throw new ApiError(404, 'no callflow for that target', {
+        target: { not_found: { message: `no callflow of this account has the number or extension ${target}` } },
+      });
+    }
+    return found;
+  }
+
   function callOf(accountId: string, callId: string): Call {
     const call = registry().get(callId);
     if (!call || call.accountId !== accountId || call.state === 'ended') throw notFound(callId, 'channel not found');
@@ -112,7 +128,9 @@ export function channelRoutes(api: Api): void {
       {
         method,
         url: '/accounts/:account_id/channels/:call_id',
-        summary: 'Act on a live call: {"action": "hangup"} ends it ("transfer" is not supported yet: 501)',
+        summary:
+          'Act on a live call: {"action": "hangup"} ends it; {"action": "transfer", "target": "<number or extension>"} ' +
+          "leaves what it is doing and runs the account's callflow for that target",
         tag: 'channels',
         body: actionSchema,
       },
@@ -123,12 +141,16 @@ export function channelRoutes(api: Api): void {
         const call = callOf(account.id, req.params.call_id);
         if (data.action === 'transfer') {
           if (!data.target) throw invalidTarget();
-          throw new ApiError(
-            501,
-            'transfer is not supported yet: a running callflow cannot be handed over to another one; ' +
-              'use "hangup", or route the caller with a callflow (e.g. a menu or a pivot node)',
-            { action: { enum: { message: 'only "hangup" is implemented', target: ['hangup'] } } },
-          );
+          const target = await targetFlow(account.id, data.target);
+          if (!api.runtime()?.executor.replace(call.id, target.flow as FlowNode)) {
+            throw new ApiError(409, 'this call is not running a callflow that can be transferred', {
+              call_id: { state: { message: 'a dialled leg or a call in another flow: transfer the caller' } },
+            });
+          }
+          return send(req, reply, {
+            ...channelView(call),
+            transferred_to: { target: data.target, callflow_id: target.id },
+          });
         }
         await call.hangup('NORMAL_CLEARING');
         return send(req, reply, channelView(call));

@@ -132,6 +132,9 @@ export class SipCall extends EventEmitter implements Call {
   /** The SIP status of the last dial that reached nobody (refuses the call if the flow ends unanswered). */
   private lastDialFailure?: number;
   private readonly ended = new AbortController();
+  /** Aborted by `interrupt()`: what the flow is doing stops, the call stays up for the flow that replaces it. */
+  private interruption = new AbortController();
+  private interrupted = false;
 
   private constructor(
     private readonly deps: SipCallDeps,
@@ -150,12 +153,12 @@ export class SipCall extends EventEmitter implements Call {
     this.sipHeaders = info.sipHeaders ?? {};
     if (info.parentCallId) this.usage.parentCallId = info.parentCallId;
     // The watchdog: no call outlives its limit, whatever its interpreter does.
-    const watchdog = setTimeout(() => void this.hangup('ALLOTTED_TIMEOUT'), deps.maxCallMs ?? 4 * 3_600_000);
+    const watchdog = setTimeout(() => void this.terminate('ALLOTTED_TIMEOUT'), deps.maxCallMs ?? 4 * 3_600_000);
     watchdog.unref();
     this.ended.signal.addEventListener('abort', () => clearTimeout(watchdog), { once: true });
     media.on('dtmf', (digit: string, via?: string) => this.receiveDigit(digit, via));
-    media.on('failed', () => void this.hangup('MEDIA_TIMEOUT'));
-    media.on('rtpTimeout', () => void this.hangup('MEDIA_TIMEOUT'));
+    media.on('failed', () => void this.terminate('MEDIA_TIMEOUT'));
+    media.on('rtpTimeout', () => void this.terminate('MEDIA_TIMEOUT'));
     sip.on('dtmf', (digit) => this.receiveDigit(digit, 'info'));
     sip.on('offer', (offer) => this.onReoffer(offer));
     sip.on('terminated', (reason, detail) => {
@@ -294,8 +297,25 @@ export class SipCall extends EventEmitter implements Call {
     return result.ok ? { call } : { status: result.status, reason: result.reason };
   }
 
+  /** While interrupted, the flow being replaced sees the call as over, so it stops at once. */
   get state(): CallState {
-    return this.currentState;
+    return this.interrupted ? 'ended' : this.currentState;
+  }
+
+  /**
+   * Stop what the running flow is doing (a transfer, a redirect): primitives in progress end, new ones return at
+   * once as on a hung-up call, and the flow cannot hang up or refuse the call. `resume()` gives the call back.
+   */
+  interrupt(): void {
+    if (this.isEnded() || this.interrupted) return;
+    this.interrupted = true;
+    this.interruption.abort();
+  }
+
+  resume(): void {
+    if (!this.interrupted) return;
+    this.interrupted = false;
+    this.interruption = new AbortController();
   }
 
   /** Send RTP to what the offer of an inbound call asked for (once). */
@@ -308,6 +328,11 @@ export class SipCall extends EventEmitter implements Call {
   /** A method, so TypeScript doesn't keep a narrowed state across awaits. */
   private isEnded(): boolean {
     return this.currentState === 'ended';
+  }
+
+  /** Ended, or interrupted: what a primitive answers as a hangup. */
+  private isStopped(): boolean {
+    return this.interrupted || this.currentState === 'ended';
   }
 
   get dtmfBuffer(): string {
@@ -355,7 +380,8 @@ export class SipCall extends EventEmitter implements Call {
 
   /** A signal that fires when the call ends or `signal` does. */
   private scope(signal?: AbortSignal): AbortSignal {
-    return signal ? AbortSignal.any([signal, this.ended.signal]) : this.ended.signal;
+    const base = [this.ended.signal, this.interruption.signal];
+    return AbortSignal.any(signal ? [signal, ...base] : base);
   }
 
   // ---- primitives -------------------------------------------------------------------------------------
@@ -398,7 +424,7 @@ export class SipCall extends EventEmitter implements Call {
   }
 
   private async playPrepared(prepared: { path: string } | { error: string }, opts: PlayOptions): Promise<PlayResult> {
-    if (this.isEnded()) return { reason: 'hangup' };
+    if (this.isStopped()) return { reason: 'hangup' };
     if ('error' in prepared) return { reason: 'error', error: prepared.error };
     if (this.currentState === 'ringing') await this.answer();
     const stop = new AbortController();
@@ -415,7 +441,7 @@ export class SipCall extends EventEmitter implements Call {
     try {
       const r = await this.media.play([prepared.path], { loop: opts.loop ?? 1, signal });
       if (digit) return { reason: 'dtmf', digit };
-      if (this.isEnded()) return { reason: 'hangup' };
+      if (this.isStopped()) return { reason: 'hangup' };
       if (opts.signal?.aborted) return { reason: 'aborted' };
       return r.reason === 'error' ? { reason: 'error', error: r.error } : { reason: 'done' };
     } finally {
@@ -431,15 +457,15 @@ export class SipCall extends EventEmitter implements Call {
   }
 
   private async playDigits(digits: string, opts: PlayOptions): Promise<PlayResult> {
-    if (this.isEnded()) return { reason: 'hangup' };
+    if (this.isStopped()) return { reason: 'hangup' };
     if (this.currentState === 'ringing') await this.answer();
     for (const d of digits) {
-      if (this.isEnded()) return { reason: 'hangup' };
+      if (this.isStopped()) return { reason: 'hangup' };
       if (opts.signal?.aborted) return { reason: 'aborted' };
       if (d === 'w' || d === 'W') await this.wait(d === 'w' ? 500 : 1000, { signal: opts.signal });
       else if (ALL_KEYS.includes(d.toUpperCase())) await this.media.sendDtmf(d.toUpperCase(), 100);
     }
-    return this.isEnded() ? { reason: 'hangup' } : { reason: 'done' };
+    return this.isStopped() ? { reason: 'hangup' } : { reason: 'done' };
   }
 
   async say(text: string, opts: SayOptions = {}): Promise<PlayResult> {
@@ -454,7 +480,7 @@ export class SipCall extends EventEmitter implements Call {
   }
 
   wait(ms: number, opts: Interruptible = {}): Promise<'done' | 'hangup' | 'aborted'> {
-    if (this.isEnded()) return Promise.resolve('hangup');
+    if (this.isStopped()) return Promise.resolve('hangup');
     const signal = this.scope(opts.signal);
     return new Promise((resolve) => {
       const timer = Number.isFinite(ms) ? setTimeout(() => finish('done'), ms) : undefined;
@@ -463,13 +489,13 @@ export class SipCall extends EventEmitter implements Call {
         signal.removeEventListener('abort', onAbort);
         resolve(why);
       };
-      const onAbort = (): void => finish(this.isEnded() ? 'hangup' : 'aborted');
+      const onAbort = (): void => finish(this.isStopped() ? 'hangup' : 'aborted');
       signal.addEventListener('abort', onAbort, { once: true });
     });
   }
 
   async collect(opts: CollectOptions): Promise<CollectResult> {
-    if (this.isEnded()) return { digits: '', reason: 'hangup' };
+    if (this.isStopped()) return { digits: '', reason: 'hangup' };
     if (opts.speech) return this.collectSpeech(opts);
     const terminators = opts.terminators ?? '';
     let digits = '';
@@ -500,7 +526,7 @@ export class SipCall extends EventEmitter implements Call {
         if (r) done(r);
         else arm();
       };
-      const onAbort = (): void => done({ digits, reason: this.isEnded() ? 'hangup' : 'aborted' });
+      const onAbort = (): void => done({ digits, reason: this.isStopped() ? 'hangup' : 'aborted' });
       const done = (r: CollectResult): void => {
         clearTimeout(timer);
         this.off('dtmf', onDigit);
@@ -546,8 +572,8 @@ export class SipCall extends EventEmitter implements Call {
     );
     this.off('dtmf', onDigit);
     try {
-      if (keyPressed.signal.aborted && !this.isEnded()) return this.collect({ ...opts, speech: undefined });
-      if (this.isEnded()) return { digits: '', reason: 'hangup' };
+      if (keyPressed.signal.aborted && !this.isStopped()) return this.collect({ ...opts, speech: undefined });
+      if (this.isStopped()) return { digits: '', reason: 'hangup' };
       if (opts.signal?.aborted) return { digits: '', reason: 'aborted' };
       if (r.durationMs === 0) return { digits: '', reason: 'timeout' };
       const samples = await decodeAudio(new Uint8Array(readFileSync(file)), 'audio/wav');
@@ -576,7 +602,7 @@ export class SipCall extends EventEmitter implements Call {
   }
 
   async record(opts: RecordOptions): Promise<RecordResult> {
-    if (this.isEnded()) return { reason: 'hangup', durationMs: 0 };
+    if (this.isStopped()) return { reason: 'hangup', durationMs: 0 };
     if (this.currentState === 'ringing') await this.answer();
     const id = randomBytes(16).toString('hex');
     const file = join(this.deps.recordDir, `${id}.wav`);
@@ -612,7 +638,7 @@ export class SipCall extends EventEmitter implements Call {
         ? 'error'
         : terminator
           ? 'terminator'
-          : this.isEnded()
+          : this.isStopped()
             ? 'hangup'
             : r.reason === 'stopped'
               ? 'aborted'
@@ -656,21 +682,26 @@ export class SipCall extends EventEmitter implements Call {
 
   async dial(opts: DialOptions): Promise<DialResult> {
     const resolve = this.deps.resolveTargets;
-    const result = await dialEndpoints(this, opts, {
-      resolve: async (accountId, endpoint) => {
-        if (resolve) return resolve(accountId, endpoint);
-        if (endpoint.type === 'sip') return { ok: true, targets: [{ uri: endpoint.uri, label: endpoint.uri }] };
-        return { ok: false, status: 404, reason: `Not Found (no route for ${endpoint.type} endpoints)` };
+    // An interruption (a transfer) stops the dial like a hangup would: ringing legs are cancelled, a bridge ends.
+    const result = await dialEndpoints(
+      this,
+      { ...opts, signal: this.scope(opts.signal) },
+      {
+        resolve: async (accountId, endpoint) => {
+          if (resolve) return resolve(accountId, endpoint);
+          if (endpoint.type === 'sip') return { ok: true, targets: [{ uri: endpoint.uri, label: endpoint.uri }] };
+          return { ok: false, status: 404, reason: `Not Found (no route for ${endpoint.type} endpoints)` };
+        },
+        place: (target, info, opts) => SipCall.place(this.deps, target, info, opts),
       },
-      place: (target, info, opts) => SipCall.place(this.deps, target, info, opts),
-    });
+    );
     if (!result.bridged && result.sipCode && result.sipCode >= 400) this.lastDialFailure = result.sipCode;
     return result;
   }
 
   async bridgeWith(other: Call, opts: BridgeOptions = {}): Promise<BridgeResult> {
     if (!(other instanceof SipCall)) throw new Error('a SIP call can only be bridged with another SIP call');
-    if (this.isEnded()) return { endedBy: 'caller', durationMs: 0 };
+    if (this.isStopped()) return { endedBy: 'caller', durationMs: 0 };
     if (other.state === 'ended') return { endedBy: 'callee', durationMs: 0 };
     const started = Date.now();
     MediaSession.bridge(this.media, other.media);
@@ -702,12 +733,14 @@ export class SipCall extends EventEmitter implements Call {
         other.off('hangup', theirs);
         this.off('dtmf', key);
         opts.signal?.removeEventListener('abort', abort);
+        this.interruption.signal.removeEventListener('abort', abort);
         resolve(why);
       };
       this.once('hangup', mine);
       other.once('hangup', theirs);
       this.on('dtmf', key);
       opts.signal?.addEventListener('abort', abort, { once: true });
+      this.interruption.signal.addEventListener('abort', abort, { once: true });
     });
     this.off('dtmf', mineToTheirs);
     other.off('dtmf', theirsToMine);
@@ -717,7 +750,7 @@ export class SipCall extends EventEmitter implements Call {
   }
 
   async conference(opts: ConferenceOptions): Promise<ConferenceResult> {
-    if (this.isEnded()) return { reason: 'hangup', durationMs: 0 };
+    if (this.isStopped()) return { reason: 'hangup', durationMs: 0 };
     if (this.currentState === 'ringing') await this.answer();
     const rooms = this.deps.rooms;
     const { room, full, startedNow } = rooms.join(
@@ -744,7 +777,7 @@ export class SipCall extends EventEmitter implements Call {
     }
     let reason: ConferenceResult['reason'] = 'hangup';
     let recording: RecordingFile | undefined;
-    if (!this.isEnded() && !left.signal.aborted) {
+    if (!this.isStopped() && !left.signal.aborted) {
       this.deps.media.joinRoom(opts.room, this.media, { muted: opts.muted, deaf: opts.deaf });
       if (opts.entryTone) this.deps.media.roomTone(opts.room);
       // The room is recorded once, through the leg of the first member who asks: what it hears plus what it says
@@ -763,7 +796,7 @@ export class SipCall extends EventEmitter implements Call {
       }
       this.deps.media.leaveRoom(opts.room, this.media);
       if (opts.exitTone) this.deps.media.roomTone(opts.room);
-      reason = this.isEnded()
+      reason = this.isStopped()
         ? 'hangup'
         : room.ended
           ? 'ended'
@@ -779,13 +812,13 @@ export class SipCall extends EventEmitter implements Call {
   }
 
   async sendDtmf(digits: string, opts: { durationMs?: number } = {}): Promise<void> {
-    if (this.isEnded()) return;
+    if (this.isStopped()) return;
     if (this.negotiated?.telephoneEventPt !== undefined) return this.media.sendDtmf(digits, opts.durationMs ?? 100);
     for (const d of digits) if (ALL_KEYS.includes(d)) await this.sip.sendDtmfInfo(d, opts.durationMs ?? 100);
   }
 
   async reject(sipCode: number, reason?: string): Promise<void> {
-    if (this.isEnded()) return;
+    if (this.isStopped()) return;
     const invite = this.sip as IncomingCall;
     if (this.answeredAt === undefined && typeof invite.reject === 'function') invite.reject(sipCode, reason);
     else await this.sip.bye();
@@ -797,6 +830,12 @@ export class SipCall extends EventEmitter implements Call {
    * ended (NORMAL_CLEARING), with the status its last dial failed with, so a caller of a busy phone hears 486.
    */
   async hangup(cause: HangupCause = 'NORMAL_CLEARING'): Promise<void> {
+    if (this.interrupted) return;
+    return this.terminate(cause);
+  }
+
+  /** Hang up whatever the flow is doing (the watchdog, a media failure). */
+  private async terminate(cause: HangupCause): Promise<void> {
     if (this.isEnded()) return;
     const unanswered = this.answeredAt === undefined && this.direction === 'inbound';
     const status = !unanswered

@@ -340,6 +340,12 @@ export interface Call {
   /** Refuse an unanswered call with a SIP status (486 busy, 603 decline, 503…). */
   reject(sipCode: number, reason?: string): Promise<void>;
   hangup(cause?: HangupCause): Promise<void>;
+  /**
+   * Stop what the running flow does, keeping the call up for another flow (transfer, redirect): primitives in
+   * progress end as on a hangup, and until `resume()` the flow sees the call as ended and cannot hang it up.
+   */
+  interrupt?(): void;
+  resume?(): void;
 
   on<E extends keyof CallEvents>(event: E, listener: CallEvents[E]): this;
   off<E extends keyof CallEvents>(event: E, listener: CallEvents[E]): this;

@@ -25,6 +25,8 @@ export interface ExecutorOptions {
 export class CallflowExecutor {
   private readonly modules: ReadonlyMap<string, CallflowModule>;
   private readonly validator: FlowValidator;
+  /** Calls whose flow runs here, with the flow that is to replace it (a transfer) once the current module stops. */
+  private readonly running = new Map<string, { call: Call; next?: FlowNode }>();
 
   constructor(
     private readonly services: CallflowServices,
@@ -34,15 +36,50 @@ export class CallflowExecutor {
     this.validator = options.validator ?? flowValidator();
   }
 
+  /**
+   * Replace the flow running on call `callId` with `flow` (a transfer): what the call is doing stops at once and
+   * `flow` runs from its root. False when no flow of this executor runs on that call (or it cannot be interrupted).
+   */
+  replace(callId: string, flow: FlowNode): boolean {
+    const entry = this.running.get(callId);
+    if (!entry?.call.interrupt || entry.call.state === 'ended') return false;
+    entry.next = flow;
+    entry.call.interrupt();
+    return true;
+  }
+
   /** Run `flow` on `call` until it ends; hangs the call up when nothing is left to run. */
   async run(call: Call, flow: FlowNode): Promise<void> {
+    const entry: { call: Call; next?: FlowNode } = { call };
+    this.running.set(call.id, entry);
+    try {
+      await this.runFlow(call, flow, entry);
+    } finally {
+      if (this.running.get(call.id) === entry) this.running.delete(call.id);
+    }
+  }
+
+  private async runFlow(call: Call, flow: FlowNode, entry: { next?: FlowNode }): Promise<void> {
     const log = this.services.log;
     const stack: FlowNode[] = [];
     let branches = 0;
     let node: FlowNode | undefined = flow;
     const resume = (): FlowNode | undefined => stack.pop();
+    /** A replacement flow waiting: the interrupted module has stopped, so the call is given back to the new flow. */
+    const takeover = (): boolean => {
+      if (!entry.next) return false;
+      node = entry.next;
+      entry.next = undefined;
+      stack.length = 0;
+      branches = 0;
+      call.resume?.();
+      log.info({ call_id: call.id, module: node.module }, 'callflow replaced (transfer)');
+      return true;
+    };
 
-    while (node && call.state !== 'ended') {
+    while ((node || entry.next) && (call.state !== 'ended' || entry.next)) {
+      if (takeover()) continue;
+      if (!node) break;
       const current: FlowNode = node;
       const mod = this.modules.get(current.module);
       if (current.data?.skip_module === true || !mod) {

@@ -45,7 +45,12 @@ export async function startServer(settings: PivotSettings = loadSettings()) {
   let publicUrl = settings.publicUrl;
   await app.register(twilioRecordings, { store, publicUrl: () => publicUrl });
   await app.register(crossbar, { prefix: '/v2', store, runtime: () => calls, dataDir: settings.dataDir });
-  await app.register(callsApi, { store, outbound: () => calls?.outbound, registry: () => calls?.registry });
+  await app.register(callsApi, {
+    store,
+    outbound: () => calls?.outbound,
+    registry: () => calls?.registry,
+    executor: () => calls?.executor,
+  });
   if (settings.demo) await app.register(demoApp, { store, publicUrl: () => publicUrl });
   try {
     // HTTP first (health says 503 until SIP and media are up), so the runtime gets the final public URL.

@@ -53,6 +53,8 @@ before(async () => {
   userB = await api.login('live-b', 'clerk', 'clerk-secret');
   app = await webApp({
     '/voice': () => twiml('<Say>Hello from the debug test.</Say><Hangup/>'),
+    '/hold': () => twiml('<Say>Please hold.</Say><Pause length="25"/><Say>Still here.</Say>'),
+    '/transferred': () => twiml('<Say>You were transferred.</Say><Hangup/>'),
   });
 });
 
@@ -149,9 +151,9 @@ describe('channels', () => {
       const noTarget = await api.call('POST', url, { token: B.token, data: { action: 'transfer' } });
       assert.equal(noTarget.status, 400);
       assert.ok(noTarget.body.data.target.required);
-      const transfer = await api.call('POST', url, { token: B.token, data: { action: 'transfer', target: '2000' } });
-      assert.equal(transfer.status, 501);
-      assert.match(String(transfer.body.message), /transfer is not supported yet/);
+      const nowhere = await api.call('POST', url, { token: B.token, data: { action: 'transfer', target: '2999' } });
+      assert.equal(nowhere.status, 404, 'no callflow of the account has that extension');
+      assert.ok(nowhere.body.data.target.not_found);
       assert.equal((await api.call('POST', url, { token: userB, data: { action: 'hangup' } })).status, 403);
       assert.equal((await api.call('GET', url, { token: B.token })).status, 200, 'still up');
 
@@ -227,6 +229,57 @@ describe('channels', () => {
         (await api.call('GET', `/v2/accounts/${C.id}/cdrs/${encodeURIComponent(callId)}`, { token: C.token })).status,
         404,
       );
+    } finally {
+      call.kill();
+    }
+  });
+});
+
+describe('transfer', () => {
+  test('a caller in a pivot flow is transferred to an extension: its flow runs at once and ends the call', async () => {
+    await number(B.id, '+14155550762', {
+      module: 'pivot',
+      data: { voice_url: app.url('/hold'), method: 'post', req_format: 'twiml' },
+    });
+    await api.server.store.callflows.create(B.id, {
+      name: 'sales',
+      numbers: ['2000'],
+      flow: { module: 'pivot', data: { voice_url: app.url('/transferred'), method: 'post', req_format: 'twiml' } },
+    });
+    const call = caller('+14155550762');
+    try {
+      const [hold] = await app.waitFor('/hold', 1, 10_000);
+      const callId = String(hold.params.CallSid);
+      const url = `/v2/accounts/${B.id}/channels/${encodeURIComponent(callId)}`;
+      await eventually(
+        async () => (await api.call('GET', url, { token: B.token })).body.data?.answered === true,
+        'the call answered',
+        10_000,
+      );
+      // Another account cannot move it, nor can a user token.
+      const denied = await api.call('PUT', url, { token: C.token, data: { action: 'transfer', target: '2000' } });
+      assert.equal(denied.status, 403);
+      const res = await api.call('PUT', url, { token: B.token, data: { action: 'transfer', target: '2000' } });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.data.transferred_to.target, '2000');
+      const [moved] = await app.waitFor('/transferred', 1, 10_000);
+      assert.equal(moved.params.CallSid, callId, 'the same call asks the new flow');
+      const run = await call.done;
+      assert.equal(run.code, 0, run.output + run.errors);
+      assert.ok(Date.now() - call.started < 20_000, 'the 25 s pause was cut short: the new flow hung up');
+      assert.equal(app.to('/hold').length, 1);
+      await eventually(
+        async () => {
+          const res = await api.call('GET', `/v2/accounts/${B.id}/cdrs/${encodeURIComponent(callId)}`, {
+            token: B.token,
+          });
+          return res.status === 200;
+        },
+        'the CDR',
+        10_000,
+      );
+      const after = await api.call('PUT', url, { token: B.token, data: { action: 'transfer', target: '2000' } });
+      assert.equal(after.status, 404, 'an ended call is no longer a channel');
     } finally {
       call.kill();
     }

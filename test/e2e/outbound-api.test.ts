@@ -28,6 +28,14 @@ before(async () => {
       seen.push({ path: '/status', params: p, signed: twilioValid(e2e.signingKey, req) });
       return { status: 204, body: '' };
     },
+    '/hold': (p) => {
+      seen.push({ path: '/hold', params: p, signed: true });
+      return twiml('<Say>Please hold.</Say><Pause length="25"/>');
+    },
+    '/redirected': (p, req) => {
+      seen.push({ path: '/redirected', params: p, signed: twilioValid(e2e.signingKey, req) });
+      return twiml('<Say>You were redirected.</Say><Hangup/>');
+    },
     '/kazoo': (p) => {
       seen.push({ path: '/kazoo', params: p, signed: true });
       return kazoo({ module: 'tts', data: { text: 'Hello from a Kazoo callflow.' } });
@@ -105,6 +113,42 @@ test('Twilio library: calls.create rings a SIPp UAS, runs the Url when answered,
   const fetched = await client.calls(call.sid).fetch();
   assert.equal(fetched.status, 'completed');
   assert.equal(fetched.direction, 'outbound-api');
+});
+
+test('Twilio library: calls(sid).update({url}) redirects a live call to new TwiML at once', async () => {
+  const uas = sipp({ scenario: 'uas', calls: 1, timeoutMs: 30_000, args: ['-mi', '127.0.0.1', '-mp', '38984'] });
+  const port = await uas.port;
+  await sleep(300);
+  const client = twilioClient(`AC${e2e.accountId}`, e2e.signingKey);
+  const started = Date.now();
+  const call = await client.calls.create({
+    to: `sip:held@127.0.0.1:${port}`,
+    from: '+14155550177',
+    url: app.url('/hold'),
+  });
+  await eventually(
+    () => seen.some((s) => s.path === '/hold' && s.params.CallSid === call.sid),
+    'the hold TwiML',
+    10_000,
+  );
+  const updated = await client.calls(call.sid).update({ url: app.url('/redirected'), method: 'POST' });
+  assert.equal(updated.sid, call.sid);
+  const run = await uas.done;
+  assert.equal(run.code, 0, run.output + run.errors);
+  assert.ok(Date.now() - started < 20_000, 'the 25 s pause was cut short');
+  const redirected = seen.find((s) => s.path === '/redirected');
+  assert.ok(redirected, 'the new Url was requested');
+  assert.equal(redirected.params.CallSid, call.sid);
+  assert.ok(redirected.signed);
+  const gone = await fetch(`${api}/2010-04-01/Accounts/${e2e.accountId}/Calls/${call.sid}.json`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: basic(e2e.accountId, e2e.signingKey),
+    },
+    body: new URLSearchParams({ Url: app.url('/redirected') }).toString(),
+  });
+  assert.equal(gone.status, 404, 'an ended call cannot be redirected');
 });
 
 test('Kazoo shape: PUT /v2/accounts/{id}/pivot/calls runs a Kazoo-format Pivot URL on answer', async () => {
