@@ -7,7 +7,6 @@ import { stat, unlink } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from './envelope.js';
-import { byteRange } from './twilio-recordings.js';
 
 /** True when `path` is a file somewhere below `dir`. */
 export function insideDir(path: string, dir: string): boolean {
@@ -45,6 +44,29 @@ export async function sendAudio(
     .header('Accept-Ranges', 'bytes')
     // Media can be uploaded again under the same URL.
     .header('Cache-Control', 'private, no-cache');
+  return sendFileBody(req, reply, file.path, size);
+}
+
+/** A single `bytes=` range of a file of `size` bytes; null when absent or not one we serve, 'bad' when unsatisfiable. */
+export function byteRange(header: string | undefined, size: number): { start: number; end: number } | 'bad' | null {
+  const m = header ? /^bytes=(\d*)-(\d*)$/.exec(header.trim()) : null;
+  if (!m || (m[1] === '' && m[2] === '')) return null;
+  let start: number;
+  let end: number;
+  if (m[1] === '') {
+    // the last N bytes
+    start = Math.max(0, size - Number(m[2]));
+    end = size - 1;
+  } else {
+    start = Number(m[1]);
+    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  }
+  if (start >= size || start > end) return 'bad';
+  return { start, end };
+}
+
+/** Sends a file of `size` bytes, or the `bytes=` range asked for (206; 416 when unsatisfiable). */
+export function sendFileBody(req: FastifyRequest, reply: FastifyReply, path: string, size: number): FastifyReply {
   const range = byteRange(req.headers.range, size);
   if (range === 'bad') return reply.code(416).header('Content-Range', `bytes */${size}`).send();
   if (range) {
@@ -52,9 +74,9 @@ export async function sendAudio(
       .code(206)
       .header('Content-Range', `bytes ${range.start}-${range.end}/${size}`)
       .header('Content-Length', String(range.end - range.start + 1))
-      .send(createReadStream(file.path, { start: range.start, end: range.end }));
+      .send(createReadStream(path, { start: range.start, end: range.end }));
   }
-  return reply.header('Content-Length', String(size)).send(createReadStream(file.path));
+  return reply.header('Content-Length', String(size)).send(createReadStream(path));
 }
 
 /** The OpenAPI answer of an audio download (RouteDoc `responses`). */

@@ -54,5 +54,22 @@ export async function verifyCredentials(
   return false;
 }
 
+/**
+ * A matcher of one login's credentials against many stored hashes of the account: the scrypt of the credentials
+ * is computed once and compared with each `md5scrypt` hash of the current parameters; others are verified alone.
+ */
+export async function credentialsMatcher(
+  accountId: string,
+  credentials: string,
+  password?: string,
+): Promise<(stored: string) => Promise<boolean>> {
+  const mine = await hashCredentials(accountId, credentials);
+  const prefix = mine.slice(0, mine.lastIndexOf('$') + 1);
+  return async (stored) =>
+    stored.startsWith(prefix)
+      ? sameBytes(Buffer.from(stored), Buffer.from(mine))
+      : verifyCredentials(stored, accountId, credentials, password);
+}
+
 /** A random secret (API keys, generated passwords), URL-safe. */
 export const randomSecret = (bytes = 24): string => randomBytes(bytes).toString('base64url');

@@ -13,10 +13,10 @@
 // the other format still serves the stored audio, with its true Content-Type, so a Twilio app that appends
 // `.mp3` to RecordingUrl (a common habit) keeps working — players go by Content-Type and magic bytes.
 
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { RecordingDoc, Store } from '../store/types.js';
+import { sendFileBody } from './audio-files.js';
 
 export interface TwilioRecordingsOptions {
   store: Store;
@@ -76,24 +76,6 @@ export function recordingResource(row: RecordingDoc, publicUrl: string): Record<
   };
 }
 
-/** A single `bytes=` range of a file of `size` bytes; null when absent or not one we serve, 'bad' when unsatisfiable. */
-export function byteRange(header: string | undefined, size: number): { start: number; end: number } | 'bad' | null {
-  const m = header ? /^bytes=(\d*)-(\d*)$/.exec(header.trim()) : null;
-  if (!m || (m[1] === '' && m[2] === '')) return null;
-  let start: number;
-  let end: number;
-  if (m[1] === '') {
-    // the last N bytes
-    start = Math.max(0, size - Number(m[2]));
-    end = size - 1;
-  } else {
-    start = Number(m[1]);
-    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
-  }
-  if (start >= size || start > end) return 'bad';
-  return { start, end };
-}
-
 export const twilioRecordings: FastifyPluginAsync<TwilioRecordingsOptions> = async (app, opts) => {
   app.get<{ Params: { accountId: string; sid: string } }>(RECORDING_ROUTE, async (req, reply) => {
     const path = req.url.split('?')[0];
@@ -115,15 +97,6 @@ export const twilioRecordings: FastifyPluginAsync<TwilioRecordingsOptions> = asy
       .header('Content-Type', row.content_type || 'audio/wav')
       .header('Accept-Ranges', 'bytes')
       .header('Cache-Control', 'private, max-age=3600');
-    const range = byteRange(req.headers.range, size);
-    if (range === 'bad') return reply.code(416).header('Content-Range', `bytes */${size}`).send();
-    if (range) {
-      return reply
-        .code(206)
-        .header('Content-Range', `bytes ${range.start}-${range.end}/${size}`)
-        .header('Content-Length', String(range.end - range.start + 1))
-        .send(createReadStream(row.path, { start: range.start, end: range.end }));
-    }
-    return reply.header('Content-Length', String(size)).send(createReadStream(row.path));
+    return sendFileBody(req, reply, row.path, size);
   });
 };

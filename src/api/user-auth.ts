@@ -9,7 +9,7 @@ import { toE164 } from '../call/numbers.js';
 import type { AccountDoc, UserDoc } from '../store/types.js';
 import type { Api } from './crossbar.js';
 import { fieldError, send, unauthorized } from './envelope.js';
-import { credentialsOf, verifyCredentials } from './passwords.js';
+import { credentialsMatcher, credentialsOf } from './passwords.js';
 import { digest, type AuthContext } from './session.js';
 import { check, dataOf, type JsonSchema } from './validate.js';
 
@@ -116,9 +116,10 @@ export function authRoutes(api: Api): void {
     const users = body.username
       ? [await store.users.findByUsername(account.id, body.username)].filter((u): u is UserDoc => !!u)
       : (await store.users.list(account.id)).items;
+    const matches = await credentialsMatcher(account.id, credentials, body.password);
     for (const user of users) {
       const stored = typeof user.password_hash === 'string' ? user.password_hash : '';
-      if (stored && (await verifyCredentials(stored, account.id, credentials, body.password))) return user;
+      if (stored && (await matches(stored))) return user;
     }
     return undefined;
   }

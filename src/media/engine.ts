@@ -140,7 +140,7 @@ export class MediaEngine extends EventEmitter {
   }
 
   /** A spare's port: one ready now, or the next one in flight; undefined when none can be had. */
-  private spare(slot: WorkerSlot): number | Promise<number | undefined> | undefined {
+  private async spare(slot: WorkerSlot): Promise<number | undefined> {
     const ready = slot.spares.shift();
     if (ready !== undefined || !slot.sparesPending) return ready;
     return new Promise((resolve) => slot.spareWaiters.push(resolve));
@@ -153,8 +153,7 @@ export class MediaEngine extends EventEmitter {
   async open(opts: { remote?: RemoteMedia; inbandDtmf?: boolean; near?: MediaSession } = {}): Promise<MediaSession> {
     const slot = opts.near?.slot ?? [...this.slots].sort((a, b) => a.sessions.size - b.sessions.size)[0];
     if (!slot) throw new MediaError('the media engine is not running');
-    const taken = this.spare(slot);
-    const spare = typeof taken === 'object' ? await taken : taken;
+    const spare = await this.spare(slot);
     if (!this.slots.includes(slot)) throw new MediaError(`media worker ${slot.index} restarted`, 503);
     this.replenish(slot);
     const session = new MediaSession(this, this.nextId++, slot);

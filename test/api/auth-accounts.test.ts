@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { credentialsOf, hashPassword } from '../../src/api/passwords.js';
 import { apiServer, type ApiServer } from '../helpers/api.js';
+import { tenant as newTenant } from '../helpers/tenants.js';
 
 let api: ApiServer;
 let admin: string;
@@ -21,17 +22,8 @@ after(async () => {
 });
 
 /** A sub-account of `parent` with an admin user; returns its id and the user's token. */
-async function tenant(parentToken: string, parentId: string, name: string): Promise<{ id: string; token: string }> {
-  const res = await api.call('PUT', `/v2/accounts/${parentId}`, { token: parentToken, data: { name } });
-  assert.equal(res.status, 201, JSON.stringify(res.body));
-  const id = res.body.data.id as string;
-  await api.server.store.users.create(id, {
-    username: 'boss',
-    priv_level: 'admin',
-    password_hash: await hashPassword(id, 'boss', `${name}-secret`),
-  });
-  return { id, token: await api.login(name, 'boss', `${name}-secret`) };
-}
+/** A sub-account of `parentId` with an admin user `boss` logged in. */
+const tenant = (parentToken: string, parentId: string, name: string) => newTenant(api, parentToken, parentId, name);
 
 describe('user_auth', () => {
   test('md5 credentials and account_name give a token in the crossbar envelope', async () => {

@@ -7,9 +7,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { hashPassword } from '../../src/api/passwords.js';
 import type { CallflowNode } from '../../src/store/types.js';
 import { apiServer, type ApiServer } from '../helpers/api.js';
+import { tenant as newTenant, plainUser } from '../helpers/tenants.js';
 import { wavHeader } from '../helpers/e2e.js';
 import { eventually, twiml, webApp, type WebApp } from '../helpers/pivot.js';
 import { SCENARIOS, sipp } from '../helpers/sipp.js';
@@ -27,17 +27,8 @@ let C: { id: string; token: string };
 let B1: { id: string; token: string };
 let userB: string;
 
-async function tenant(parentToken: string, parentId: string, name: string): Promise<{ id: string; token: string }> {
-  const res = await api.call('PUT', `/v2/accounts/${parentId}`, { token: parentToken, data: { name } });
-  assert.equal(res.status, 201, JSON.stringify(res.body));
-  const id = res.body.data.id as string;
-  await api.server.store.users.create(id, {
-    username: 'boss',
-    priv_level: 'admin',
-    password_hash: await hashPassword(id, 'boss', `${name}-secret`),
-  });
-  return { id, token: await api.login(name, 'boss', `${name}-secret`) };
-}
+/** A sub-account of `parentId` with an admin user `boss` logged in. */
+const tenant = (parentToken: string, parentId: string, name: string) => newTenant(api, parentToken, parentId, name);
 
 before(async () => {
   api = await apiServer({ min: 39700, max: 39749 });
@@ -45,12 +36,7 @@ before(async () => {
   B = await tenant(admin, api.masterId, 'live-b');
   C = await tenant(admin, api.masterId, 'live-c');
   B1 = await tenant(B.token, B.id, 'live-b1');
-  await api.server.store.users.create(B.id, {
-    username: 'clerk',
-    priv_level: 'user',
-    password_hash: await hashPassword(B.id, 'clerk', 'clerk-secret'),
-  });
-  userB = await api.login('live-b', 'clerk', 'clerk-secret');
+  userB = (await plainUser(api, { id: B.id, name: 'live-b' }, 'clerk')).token;
   app = await webApp({
     '/voice': () => twiml('<Say>Hello from the debug test.</Say><Hangup/>'),
     '/hold': () => twiml('<Say>Please hold.</Say><Pause length="25"/><Say>Still here.</Say>'),

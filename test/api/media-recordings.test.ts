@@ -10,13 +10,13 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hashPassword } from '../../src/api/passwords.js';
 import { mediaReference } from '../../src/call/media-source.js';
 import { promptPreparer } from '../../src/call/prompts.js';
 import { PromptCache, promptCacheDir } from '../../src/media/prompts/cache.js';
 import { decodeAudio, encodeWav, toUlaw } from '../../src/media/prompts/audio.js';
 import { createTtsRegistry } from '../../src/media/tts/registry.js';
 import { apiServer, type ApiServer } from '../helpers/api.js';
+import { tenant as newTenant, plainUser } from '../helpers/tenants.js';
 import { wavHeader } from '../helpers/e2e.js';
 
 let api: ApiServer;
@@ -28,17 +28,8 @@ let A1: { id: string; token: string };
 /** A `user` (not admin) token of A. */
 let userA: string;
 
-async function tenant(parentToken: string, parentId: string, name: string): Promise<{ id: string; token: string }> {
-  const res = await api.call('PUT', `/v2/accounts/${parentId}`, { token: parentToken, data: { name } });
-  assert.equal(res.status, 201, JSON.stringify(res.body));
-  const id = res.body.data.id as string;
-  await api.server.store.users.create(id, {
-    username: 'boss',
-    priv_level: 'admin',
-    password_hash: await hashPassword(id, 'boss', `${name}-secret`),
-  });
-  return { id, token: await api.login(name, 'boss', `${name}-secret`) };
-}
+/** A sub-account of `parentId` with an admin user `boss` logged in. */
+const tenant = (parentToken: string, parentId: string, name: string) => newTenant(api, parentToken, parentId, name);
 
 before(async () => {
   api = await apiServer({ min: 39600, max: 39699 });
@@ -46,12 +37,7 @@ before(async () => {
   A = await tenant(admin, api.masterId, 'media-a');
   B = await tenant(admin, api.masterId, 'media-b');
   A1 = await tenant(A.token, A.id, 'media-a1');
-  await api.server.store.users.create(A.id, {
-    username: 'clerk',
-    priv_level: 'user',
-    password_hash: await hashPassword(A.id, 'clerk', 'clerk-secret'),
-  });
-  userA = await api.login('media-a', 'clerk', 'clerk-secret');
+  userA = (await plainUser(api, { id: A.id, name: 'media-a' }, 'clerk')).token;
 });
 
 after(async () => {
