@@ -682,10 +682,12 @@ export class SipCall extends EventEmitter implements Call {
 
   async dial(opts: DialOptions): Promise<DialResult> {
     const resolve = this.deps.resolveTargets;
-    // An interruption (a transfer) stops the dial like a hangup would: ringing legs are cancelled, a bridge ends.
+    // An interruption (a transfer) stops the dial: ringing legs are cancelled, a bridge ends. A hangup keeps its own
+    // path (the call's `hangup` event), so the dial still reports how it ended.
+    const interruption = this.interruption.signal;
     const result = await dialEndpoints(
       this,
-      { ...opts, signal: this.scope(opts.signal) },
+      { ...opts, signal: opts.signal ? AbortSignal.any([opts.signal, interruption]) : interruption },
       {
         resolve: async (accountId, endpoint) => {
           if (resolve) return resolve(accountId, endpoint);
