@@ -10,13 +10,15 @@
 //   moment Pivot's HTTP client writes the webhook request's headers to its socket (undici's
 //   `undici:client:sendHeaders` diagnostics channel, matched by the CallSid in the body). It includes routing,
 //   the media session's opening (on a socket pair its worker bound ahead of time), building, signing and checking
-//   the request against the URL policy, and a new connection to the web server when every open one is busy.
+//   the request against the URL policy, and, when every open connection to the web server is busy, the one the
+//   HTTP client keeps ahead for a busy origin (or a new connection when that spare is taken too).
 //   invite_to_webhook_received_ms adds the loopback hop: up to the web server's `request` event;
 // - webhook_to_prompt_ms (b): from the web server handing the response to the kernel to the first RTP packet of
 //   the prompt at the caller's sink (the first one that is not µ-law silence; Pivot sends silence from the
 //   INVITE on). It includes the loopback hop, parsing and validating the TwiML, the 200 OK (Say answers the
 //   call; the prompt starts with the 200 OK since the caller's offer is known, the ACK is not waited for), the
-//   prompt cache lookup, and up to one 20 ms media tick.
+//   prompt cache lookup, and the play command's hop to the media worker, which sends the first packet at once
+//   (not at its next 20 ms tick).
 // Both are p50/p99/max over the measured calls; the prompt is spoken once in a warm-up before measuring.
 //
 //   node --import tsx bench/pivot-cps.ts [--rate 200] [--calls 6000] [--warmup 20] [--text "Hello."]
@@ -207,7 +209,7 @@ try {
     // Break-down: (a) = invite_to_call (routing, media session opened in a worker, SDP answer; up to the runtime's
     // `call` event) + call_to_webhook (session start, request built and signed, loopback HTTP); (b) =
     // webhook_to_answered (response read, TwiML parsed and validated, 200 OK sent) +
-    // answered_to_prompt (prompt cache lookup, play command to the media worker, wait for its next tick).
+    // answered_to_prompt (prompt cache lookup, play command to the media worker, first packet sent).
     invite_to_call_ms_p50: stats(a1).p50,
     invite_to_call_ms_p99: stats(a1).p99,
     call_to_webhook_ms_p50: stats(a2).p50,

@@ -17,6 +17,7 @@ import { Agent, request, type Dispatcher } from 'undici';
 import { appendQuery, encodeForm, flattenParams, type FormPairs } from './form.js';
 import { pivotSignature, twilioSignature, withBodySha256 } from './signing.js';
 import { UrlPolicy, UrlPolicyError, type PolicyError } from './url-policy.js';
+import { warmConnector } from './warm-connector.js';
 
 export const MAX_REDIRECTS = 10;
 export const DEFAULT_MAX_BODY_BYTES = 262_144;
@@ -117,12 +118,15 @@ export interface HttpSpec {
 
 const agents = new WeakMap<UrlPolicy, Agent>();
 
-/** The shared Agent for a policy: keep-alive pooling, every new connection resolved through `policy.lookup`. */
+/**
+ * The shared Agent for a policy: keep-alive pooling, every new connection resolved through `policy.lookup`, and a
+ * connection kept ahead for origins that need more than one at a time.
+ */
 export function agentFor(policy: UrlPolicy): Agent {
   let agent = agents.get(policy);
   if (!agent) {
     agent = new Agent({
-      connect: { lookup: policy.lookup, timeout: 60_000 },
+      connect: warmConnector({ lookup: policy.lookup, timeout: 60_000 }),
       keepAliveTimeout: 4_000,
       keepAliveMaxTimeout: 30_000,
     });

@@ -4,6 +4,7 @@
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +76,32 @@ test('two sessions exchange audio and RFC 4733 digits over RTP', async () => {
   await new Promise((r) => setTimeout(r, 300));
   assert.deepEqual(digits, ['5', '#', '9']);
   await Promise.all([a.close(), b.close()]);
+});
+
+test('a prompt starting between ticks goes out at once as the next packet of the stream, which keeps its pace', async () => {
+  const e = engine({ min: 32404, max: 32499 }, 1);
+  const sink = createSocket('udp4');
+  await new Promise<void>((r) => sink.bind(0, '127.0.0.1', r));
+  const packets: { seq: number; ts: number; silent: boolean }[] = [];
+  sink.on('message', (m: Buffer) => {
+    if ((m[1] & 0x7f) !== 0) return; // RTCP
+    packets.push({ seq: m.readUInt16BE(2), ts: m.readUInt32BE(4), silent: m.subarray(12).every((b) => b === 0xff) });
+  });
+  const a = await e.open();
+  a.setRemote(pcmu(sink.address().port));
+  await new Promise((r) => setTimeout(r, 110));
+  const played = await a.play([tone(440, 0.2)]);
+  assert.equal(played.reason, 'done');
+  await new Promise((r) => setTimeout(r, 60));
+  await a.close();
+  sink.close();
+  const first = packets.findIndex((p) => !p.silent);
+  assert.ok(first > 0, 'silence, then the prompt');
+  assert.equal(packets.filter((p) => !p.silent).length, 10, 'the 200 ms prompt is 10 packets');
+  for (let i = 1; i < packets.length; i++) {
+    assert.equal(packets[i].seq, (packets[i - 1].seq + 1) & 0xffff, `packet ${i} follows the one before`);
+    assert.equal(packets[i].ts, (packets[i - 1].ts + 160) >>> 0, `packet ${i} is 20 ms after the one before`);
+  }
 });
 
 test('a bridge across two workers relays audio through the frame rings', async () => {
