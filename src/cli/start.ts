@@ -1,5 +1,6 @@
 // `pivot start`: opens the store, creates the master account on first run, starts SIP, media and the call
-// runtime, and serves HTTP: /health, the REST API (/v2), the Calls API and the demo. `stop()` drains calls first.
+// runtime, and serves HTTP: /health, the REST API (/v2), the Calls API, the demo and the web app (/).
+// `stop()` drains calls first.
 
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { pino } from 'pino';
 import { callsApi } from '../api/calls.js';
 import { crossbar } from '../api/crossbar.js';
 import { twilioRecordings } from '../api/twilio-recordings.js';
+import { webApp } from '../api/web-app.js';
 import { ConfigError, loadSettings, type PivotSettings } from '../config.js';
 import { demoApp } from '../demo/app.js';
 import { installDemo } from '../demo/install.js';
@@ -52,6 +54,7 @@ export async function startServer(settings: PivotSettings = loadSettings()) {
     executor: () => calls?.executor,
   });
   if (settings.demo) await app.register(demoApp, { store, publicUrl: () => publicUrl });
+  await app.register(webApp);
   try {
     // HTTP first (health says 503 until SIP and media are up), so the runtime gets the final public URL.
     await app.listen({ port: settings.httpPort, host: settings.bind });

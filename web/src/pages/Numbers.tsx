@@ -1,0 +1,6 @@
+// Placeholder until the page lands (issue 7).
+import { PageHeader } from '../components/ui';
+
+export function NumbersPage() {
+  return <PageHeader title="Numbers" />;
+}
