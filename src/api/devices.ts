@@ -4,6 +4,8 @@
 // carries its live `registration` (from the registrar, when the call runtime runs); `GET …/devices/status` lists
 // every device's. Devices that are deleted, disabled or given new credentials lose their registrations at once.
 // `sip.password` is shown to admins and to the user that owns the device, not to other user tokens.
+// `GET …/devices/sip_server` says where a device registers (the account's realm, Pivot's SIP address and ports), so
+// a phone can be configured from what the API answers alone.
 
 import type { Binding, Registrar } from '../sip/registrar.js';
 import type { AccountDoc } from '../store/types.js';
@@ -120,6 +122,30 @@ export function deviceRoutes(api: Api): void {
     },
     view,
   });
+
+  api.route<{ account_id: string }>(
+    {
+      method: 'GET',
+      url: '/accounts/:account_id/devices/sip_server',
+      summary: "Where the account's devices register: its realm, Pivot's SIP address and ports",
+      tag: 'devices',
+      description:
+        '`realm` is the domain of every device of the account (`sip:<sip.username>@<realm>`); `host` is the address ' +
+        'Pivot advertises in SIP, `udp_port` / `tcp_port` the ports it listens on (absent while SIP is not running). ' +
+        'A phone registers to the realm with `host:port` as its outbound proxy.',
+    },
+    async (req, reply, auth) => {
+      const account = await sessions.account(auth, req.params.account_id);
+      const runtime = api.runtime();
+      const ports = runtime?.sipPorts ?? {};
+      return send(req, reply, {
+        realm: account.realm,
+        ...(runtime && (ports.udp || ports.tcp) ? { host: runtime.stack.advertisedHost } : {}),
+        ...(ports.udp ? { udp_port: ports.udp } : {}),
+        ...(ports.tcp ? { tcp_port: ports.tcp } : {}),
+      });
+    },
+  );
 
   api.route<{ account_id: string }>(
     {
