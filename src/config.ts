@@ -38,6 +38,11 @@ export interface PivotSettings {
    * default 50; 0 turns the limit off — for a trusted proxy such as Kamailio in front, or a load test).
    */
   sipRateLimit: number;
+  /**
+   * Run the web phone gateway (PIVOT_WEBPHONE, default on; `0`/`false`/`no`/`off` turn it off): browsers call into
+   * Pivot over WebRTC through `PUT /v2/accounts/{id}/webphone/calls` (src/webphone/).
+   */
+  webphone: boolean;
 }
 
 type FileSettings = Partial<Omit<PivotSettings, 'rtpPorts' | 'derivedPublicUrl'> & { rtpPorts: string }>;
@@ -60,6 +65,7 @@ const ENV: Record<keyof FileSettings, string> = {
   demoNumber: 'PIVOT_DEMO_NUMBER',
   drainSeconds: 'PIVOT_DRAIN_SECONDS',
   sipRateLimit: 'PIVOT_SIP_RATE_LIMIT',
+  webphone: 'PIVOT_WEBPHONE',
 };
 
 export class ConfigError extends Error {}
@@ -154,5 +160,6 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     demoNumber: e164('PIVOT_DEMO_NUMBER', get('demoNumber') ?? '+15550100000'),
     drainSeconds: amount('PIVOT_DRAIN_SECONDS', get('drainSeconds') ?? 30),
     sipRateLimit: amount('PIVOT_SIP_RATE_LIMIT', get('sipRateLimit') ?? 50, 'requests per second'),
+    webphone: flag('PIVOT_WEBPHONE', get('webphone') ?? true),
   };
 }

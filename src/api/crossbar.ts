@@ -22,6 +22,7 @@ import { openapiRoutes } from './openapi.js';
 import { recordingRoutes } from './recordings.js';
 import { LoginThrottle, Sessions, type AuthContext } from './session.js';
 import { authRoutes } from './user-auth.js';
+import { webphoneRoutes } from './webphone.js';
 import type { JsonSchema } from './validate.js';
 
 export interface CrossbarOptions {
@@ -136,6 +137,7 @@ export const crossbar: FastifyPluginAsync<CrossbarOptions> = async (app, opts) =
   cdrRoutes(api);
   channelRoutes(api);
   pivotDebugRoutes(api);
+  webphoneRoutes(api);
 };
 
 /** Any failure in API terms; fastify's own (bad JSON, body too large, wrong content type) keep their status. */

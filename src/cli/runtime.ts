@@ -31,6 +31,7 @@ import { Registrar, storeLookups } from '../sip/registrar.js';
 import { SipStack } from '../sip/stack.js';
 import { parseUri } from '../sip/uri.js';
 import type { PivotDebugRecord, Store } from '../store/types.js';
+import { WebphoneGateway } from '../webphone/gateway.js';
 
 export interface CallRuntime {
   stack: SipStack;
@@ -45,6 +46,8 @@ export interface CallRuntime {
   outbound: OutboundCalls;
   /** SIP ports actually bound. */
   sipPorts: { udp?: number; tcp?: number };
+  /** The browser softphone's WebRTC-to-SIP gateway (settings.webphone). */
+  webphone?: WebphoneGateway;
   /** Calls running now. */
   readonly activeCalls: number;
   /**
@@ -98,6 +101,7 @@ export async function startCallRuntime(
   const executor = new CallflowExecutor({ store, pivot, http, log, now: () => Date.now(), dataDir: settings.dataDir });
   const router = new InviteRouter({ store, digest });
   let sipPorts: { udp?: number; tcp?: number } = {};
+  let webphone: WebphoneGateway | undefined;
   const calls = new Set<SipCall>();
   const registry = new CallRegistry();
   const cdrs = writeCdrs(registry, store, log);
@@ -142,12 +146,15 @@ export async function startCallRuntime(
     const f = from(req);
     const t = to(req);
     const r = parseUri(req.uri);
+    // A web phone call keeps its gateway's Call-ID as its id: the browser got it with the SDP answer.
+    const id = webphone?.owns(invite.callIdValue) ? invite.callIdValue : undefined;
     let call: SipCall;
     try {
       call = await SipCall.inbound(
         deps(),
         invite,
         {
+          ...(id ? { id } : {}),
           accountId: decision.account.id,
           direction: 'inbound',
           from: { user: f.uri.user ?? '', realm: f.uri.host, ...(f.displayName ? { displayName: f.displayName } : {}) },
@@ -197,6 +204,20 @@ export async function startCallRuntime(
     });
   });
   sipPorts = await stack.start();
+  if (settings.webphone && sipPorts.udp) {
+    // Into Pivot's own SIP port over loopback (or the bound address, when Pivot binds one).
+    const wildcard = settings.bind === '0.0.0.0' || settings.bind === '::' || settings.bind === '';
+    webphone = new WebphoneGateway({
+      pivot: { address: wildcard ? '127.0.0.1' : settings.bind, port: sipPorts.udp },
+      log,
+    });
+    try {
+      await webphone.start();
+    } catch (err) {
+      log.warn({ err: String(err) }, 'the web phone gateway could not start');
+      webphone = undefined;
+    }
+  }
 
   return {
     stack,
@@ -207,6 +228,7 @@ export async function startCallRuntime(
     deps,
     outbound,
     sipPorts,
+    webphone,
     events,
     get activeCalls() {
       return calls.size;
@@ -219,6 +241,8 @@ export async function startCallRuntime(
       await cdrs.flush();
     },
     async stop() {
+      // The web phones first: their BYEs reach Pivot while it still listens.
+      await webphone?.stop();
       await Promise.all(registry.list().map((c) => c.hangup('SYSTEM_SHUTDOWN')));
       await cdrs.flush();
       cdrs.stop();
