@@ -87,6 +87,10 @@ export function userRoutes(api: Api): void {
     async afterWrite(ctx, stored) {
       if (revokes(ctx, stored)) await store.authTokens.deleteForUser(ctx.account.id, stored.id);
     },
+    async beforeDelete(auth, _account, current) {
+      // Deleting one's own user would end the session mid-way and can leave an account without an admin.
+      if (current.id === auth.userId) throw forbidden('you cannot delete your own user; sign in as another admin');
+    },
     async afterDelete(_auth, account, current) {
       await store.authTokens.deleteForUser(account.id, current.id);
     },

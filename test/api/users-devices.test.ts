@@ -190,6 +190,13 @@ describe('users', () => {
     assert.equal(gone.status, 404);
   });
 
+  test('an admin cannot delete its own user', async () => {
+    const self = await api.call('DELETE', `/v2/accounts/${t.id}/users/${t.bossId}`, { token: t.token });
+    assert.equal(self.status, 403);
+    assert.match(self.body.message ?? '', /your own user/);
+    assert.ok(await api.server.store.users.get(t.id, t.bossId), 'still there');
+  });
+
   test('a user token reads the users and changes only its own document, never its priv_level', async () => {
     const me = await plainUser(api, t, 'frank');
     const other = await plainUser(api, t, 'grace');
