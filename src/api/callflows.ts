@@ -3,11 +3,14 @@
 // extension. Every entry is unique within the account (409 naming the callflow that has it). `patterns` must be
 // regular expressions the router can run, and `flow` must pass every module's schema: the first failing node is
 // named by its path (`flow.children._.data.voice_url`), and the flow is stored with the modules' defaults filled.
-// A Pivot Callflow Action is a callflow whose root module is `pivot`.
+// A Pivot Callflow Action is a callflow whose root module is `pivot`; its voice_url and cdr_url must pass the URL
+// policy as far as it can be judged without DNS (the full check runs when Pivot fetches).
 
 import { isE164, toE164 } from '../call/numbers.js';
 import { compileRegex } from '../callflow/modules/_regex.js';
+import type { FlowNode } from '../callflow/types.js';
 import { flowValidator } from '../callflow/validate.js';
+import type { UrlPolicy } from '../pivot/http/url-policy.js';
 import type { FieldErrors } from './envelope.js';
 import type { Api } from './crossbar.js';
 import { docRoutes } from './doc-routes.js';
@@ -50,6 +53,25 @@ function entryOf(raw: string): { value: string; phone: boolean } {
   return { value: trimmed, phone: false };
 }
 
+/** The URLs of a flow's pivot nodes that can be judged without DNS (scheme, host, a denied IP literal). */
+function checkUrls(policy: UrlPolicy, node: FlowNode, path: string): void {
+  if (node.module === 'pivot') {
+    for (const field of ['voice_url', 'cdr_url']) {
+      const url = node.data?.[field];
+      if (typeof url !== 'string' || url === '') continue;
+      const verdict = policy.checkSync(url);
+      if (!verdict.ok) {
+        throw fieldError(`${path}.data.${field}`, 'url_policy', `${verdict.error.message} (${verdict.error.code})`, {
+          value: url,
+        });
+      }
+    }
+  }
+  for (const [key, child] of Object.entries(node.children ?? {})) {
+    if (child) checkUrls(policy, child, `${path}.children.${key}`);
+  }
+}
+
 export function callflowRoutes(api: Api): void {
   const { store } = api;
   docRoutes(api, {
@@ -68,6 +90,7 @@ export function callflowRoutes(api: Api): void {
         throw invalid(fields);
       }
       doc.flow = result.flow;
+      if (api.urlPolicy) checkUrls(api.urlPolicy, doc.flow as FlowNode, 'flow');
 
       for (const pattern of (doc.patterns as string[] | undefined) ?? []) {
         if (!compileRegex(pattern)) {

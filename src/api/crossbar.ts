@@ -23,6 +23,7 @@ import { recordingRoutes } from './recordings.js';
 import { LoginThrottle, Sessions, type AuthContext } from './session.js';
 import { authRoutes } from './user-auth.js';
 import { webphoneRoutes } from './webphone.js';
+import type { UrlPolicy } from '../pivot/http/url-policy.js';
 import type { JsonSchema } from './validate.js';
 
 export interface CrossbarOptions {
@@ -34,6 +35,8 @@ export interface CrossbarOptions {
   throttle?: LoginThrottle;
   /** Pivot's data folder: uploaded media live under it (and recordings, which the API serves and deletes). */
   dataDir?: string;
+  /** The URL policy Pivot fetches with: URLs saved in callflows are checked against it at once. */
+  urlPolicy?: UrlPolicy;
 }
 
 /** One endpoint as the OpenAPI document describes it. */
@@ -68,6 +71,7 @@ export interface Api {
   throttle: LoginThrottle;
   /** Pivot's data folder (media files), when the server has one. */
   dataDir?: string;
+  urlPolicy?: UrlPolicy;
   /** Registers an endpoint: authenticated unless `doc.auth === false`, listed in the OpenAPI document. */
   route<P = Record<string, string>>(
     doc: RouteDoc,
@@ -110,6 +114,7 @@ export const crossbar: FastifyPluginAsync<CrossbarOptions> = async (app, opts) =
     sessions,
     throttle,
     dataDir: opts.dataDir,
+    urlPolicy: opts.urlPolicy,
     route(doc, handler) {
       routeTable.push(doc);
       app.route({

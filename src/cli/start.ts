@@ -46,7 +46,13 @@ export async function startServer(settings: PivotSettings = loadSettings()) {
   // Known once HTTP listens: a derived public URL follows the port actually bound (PIVOT_HTTP_PORT=0).
   let publicUrl = settings.publicUrl;
   await app.register(twilioRecordings, { store, publicUrl: () => publicUrl });
-  await app.register(crossbar, { prefix: '/v2', store, runtime: () => calls, dataDir: settings.dataDir });
+  await app.register(crossbar, {
+    prefix: '/v2',
+    store,
+    runtime: () => calls,
+    dataDir: settings.dataDir,
+    urlPolicy: policy,
+  });
   await app.register(callsApi, {
     store,
     outbound: () => calls?.outbound,

@@ -321,6 +321,30 @@ describe('callflows', () => {
     assert.ok(numbersType.body.data.numbers.type);
   });
 
+  test('a pivot URL the URL policy denies is refused at save, at its field, with the Twilio-style code', async () => {
+    const metadata = await api.call('PUT', `/v2/accounts/${t.id}/callflows`, {
+      token: t.token,
+      data: {
+        flow: {
+          module: 'tts',
+          data: { text: 'hi' },
+          children: { _: { module: 'pivot', data: { voice_url: 'http://169.254.169.254/latest/meta-data' } } },
+        },
+      },
+    });
+    assert.equal(metadata.status, 400);
+    assert.match(
+      metadata.body.data['flow.children._.data.voice_url'].url_policy.message,
+      /denies 169\.254\.169\.254.*11200/,
+    );
+    const cdr = await api.call('PUT', `/v2/accounts/${t.id}/callflows`, {
+      token: t.token,
+      data: { flow: { module: 'pivot', data: { voice_url: 'http://127.0.0.1:9/', cdr_url: 'http://0.0.0.0/cdr' } } },
+    });
+    assert.equal(cdr.status, 400);
+    assert.ok(cdr.body.data['flow.data.cdr_url'].url_policy);
+  });
+
   test('PATCH, POST and DELETE; a missing id is a 404; a PATCH cannot remove the flow', async () => {
     const made = await api.call('PUT', `/v2/accounts/${t.id}/callflows`, {
       token: t.token,

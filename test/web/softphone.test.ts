@@ -74,3 +74,16 @@ test('a call to something the account does not have says why', async () => {
   await phone.getByRole('alert').filter({ hasText: '9999' }).waitFor();
   await phone.getByRole('status').filter({ hasText: 'Call ended' }).waitFor();
 });
+
+test('"Test call" on a Pivot action calls its number from the browser', async () => {
+  const { page } = rig;
+  await page.goto('/');
+  const before = hook.to('/voice').length;
+  await page.getByRole('button', { name: /Test call/ }).first().click();
+  await hook.waitFor('/voice', before + 1, 15_000);
+  const phone = page.getByRole('region', { name: 'Phone' });
+  await phone.getByRole('status').filter({ hasText: 'In call' }).waitFor({ timeout: 15_000 });
+  await phone.getByRole('status').filter({ hasText: 'Digit test' }).waitFor();
+  await phone.getByRole('button', { name: 'Hang up' }).click();
+  await phone.getByRole('status').filter({ hasText: 'Call ended' }).waitFor();
+});

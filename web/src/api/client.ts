@@ -67,6 +67,8 @@ export function currentToken(): string | undefined {
 }
 
 export interface RequestOptions {
+  /** Extra request headers (If-Match with a document's revision). */
+  headers?: Record<string, string>;
   /** JSON body: wrapped as {"data": …} unless `raw`. */
   data?: unknown;
   /** A body sent as is (media uploads), with its Content-Type. */
@@ -82,7 +84,7 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
   const url = new URL(`/v2${path}`, window.location.origin);
   for (const [k, v] of Object.entries(opts.query ?? {}))
     if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
-  const headers: Record<string, string> = { Accept: 'application/json' };
+  const headers: Record<string, string> = { Accept: 'application/json', ...opts.headers };
   if (token && !opts.anonymous) headers['X-Auth-Token'] = token;
   let body: BodyInit | undefined;
   if (opts.raw) {

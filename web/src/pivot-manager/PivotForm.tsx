@@ -139,19 +139,14 @@ function FormBody({
     setErrors({});
     const path = doc ? `${base}/callflows/${encodeURIComponent(doc.id)}` : `${base}/callflows`;
     try {
-      if (doc && !overwrite) {
-        const now = await request<CallflowDoc>('GET', path);
-        if (now.revision && loaded?.revision && now.revision !== loaded.revision) {
-          setStale(true);
-          return;
-        }
-      }
       const body = docOf(values, doc);
-      const saved = doc ? await api.post<CallflowDoc>(path, body) : await api.put<CallflowDoc>(path, body);
+      // If-Match with the revision the form was opened at: a change made elsewhere meanwhile answers 412.
+      const guard = !overwrite && loaded?.revision ? { headers: { 'If-Match': loaded.revision } } : {};
+      const saved = doc ? await api.post<CallflowDoc>(path, body, guard) : await api.put<CallflowDoc>(path, body);
       onSaved(saved, !doc);
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
-      // A 412 (an If-Match that no longer names the stored revision) is the same story as the check above.
+      // A 412: the stored revision is no longer the one the form was opened at.
       if (err.status === 412) {
         setStale(true);
         return;
