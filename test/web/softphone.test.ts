@@ -79,7 +79,10 @@ test('"Test call" on a Pivot action calls its number from the browser', async ()
   const { page } = rig;
   await page.goto('/');
   const before = hook.to('/voice').length;
-  await page.getByRole('button', { name: /Test call/ }).first().click();
+  await page
+    .getByRole('button', { name: /Test call/ })
+    .first()
+    .click();
   await hook.waitFor('/voice', before + 1, 15_000);
   const phone = page.getByRole('region', { name: 'Phone' });
   await phone.getByRole('status').filter({ hasText: 'In call' }).waitFor({ timeout: 15_000 });
