@@ -321,6 +321,10 @@ describe('the callflow editor in Chromium', () => {
     await page.getByRole('link', { name: '← Callflows' }).click();
     await dialog(page, 'Leave without saving?').getByRole('button', { name: 'Cancel' }).click();
     assert.match(page.url(), /\/callflows\/[0-9a-f]{32}$/);
+    // And so does any other link of the app.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Numbers' }).click();
+    await dialog(page, 'Leave without saving?').getByRole('button', { name: 'Cancel' }).click();
+    assert.match(page.url(), /\/callflows\/[0-9a-f]{32}$/);
 
     await saveWith(page, 'Cancel');
     const ask = dialog(page, 'Discard your changes?');

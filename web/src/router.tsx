@@ -5,6 +5,25 @@ import { useEffect, useState, type AnchorHTMLAttributes, type MouseEvent } from 
 
 const listeners = new Set<() => void>();
 
+let guard: (() => Promise<boolean>) | undefined;
+
+/**
+ * A page with unsaved work asks before the user leaves it through the app (links, the phone opening Live Debug):
+ * `guard` resolves true to leave. Returns the function that removes it.
+ */
+export function setNavigationGuard(g: () => Promise<boolean>): () => void {
+  guard = g;
+  return () => {
+    if (guard === g) guard = undefined;
+  };
+}
+
+/** A navigation the user asked for: a guard, when a page set one, may keep them where they are. */
+export async function leaveTo(to: string): Promise<void> {
+  if (guard && to !== window.location.pathname + window.location.search && !(await guard())) return;
+  navigate(to);
+}
+
 export function navigate(to: string, opts: { replace?: boolean } = {}): void {
   if (to === window.location.pathname + window.location.search) return;
   if (opts.replace) window.history.replaceState(null, '', to);
@@ -49,7 +68,7 @@ export function Link({ to, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchorEl
         onClick?.(e);
         if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
         e.preventDefault();
-        navigate(to);
+        void leaveTo(to);
       }}
     />
   );

@@ -9,7 +9,7 @@ import { api, ApiError, type FieldErrors } from '../api/client';
 import { useLoad } from '../api/hooks';
 import { useAccount } from '../api/session';
 import { Button, ErrorBanner, Loading, Modal, useConfirm, useToast } from '../components/ui';
-import { Link, navigate } from '../router';
+import { Link, navigate, setNavigationGuard } from '../router';
 import { AddNumberDialog } from './AddNumberDialog';
 import { Catalog } from './Catalog';
 import { actionFor, keyKindOf, policyOf, type ActionDef, type EntityKind, type KeyKind } from './catalog';
@@ -180,8 +180,20 @@ function EditorBody({ id, doc, saved, copyOf }: { id?: string; doc?: CallflowDoc
       e.preventDefault();
     };
     window.addEventListener('beforeunload', warn);
-    return () => window.removeEventListener('beforeunload', warn);
-  }, [dirty]);
+    // Leaving through the app's links asks too.
+    const unguard = setNavigationGuard(() =>
+      confirm({
+        title: 'Leave without saving?',
+        message: 'Your changes to this callflow are not saved: they will be lost.',
+        confirm: 'Leave',
+        danger: true,
+      }),
+    );
+    return () => {
+      window.removeEventListener('beforeunload', warn);
+      unguard();
+    };
+  }, [dirty, confirm]);
 
   const setTree = (fn: (t: TreeNode | undefined) => TreeNode | undefined) =>
     setDraft((d) => ({ ...d, tree: fn(d.tree) }));
@@ -452,22 +464,7 @@ function EditorBody({ id, doc, saved, copyOf }: { id?: string; doc?: CallflowDoc
     <div className="cf-editor">
       <div className="cf-head">
         <div className="cf-head-main">
-          <Link
-            to="/callflows"
-            className="cf-back"
-            onClick={(e) => {
-              if (!dirty || e.ctrlKey || e.metaKey || e.shiftKey) return;
-              e.preventDefault();
-              void confirm({
-                title: 'Leave without saving?',
-                message: 'Your changes to this callflow are not saved: they will be lost.',
-                confirm: 'Leave',
-                danger: true,
-              }).then((ok) => {
-                if (ok) navigate('/callflows');
-              });
-            }}
-          >
+          <Link to="/callflows" className="cf-back">
             ← Callflows
           </Link>
           <h1 className="sr-only">{title}</h1>

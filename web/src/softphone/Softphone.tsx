@@ -7,7 +7,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useRef, use
 import { api, ApiError } from '../api/client';
 import { useAccount } from '../api/session';
 import { Button, IconButton } from '../components/ui';
-import { navigate } from '../router';
+import { leaveTo } from '../router';
 import './softphone.css';
 
 interface Softphone {
@@ -139,7 +139,7 @@ export function SoftphoneProvider({ children }: { children: ReactNode }) {
         if (pc.current !== peer) return; // hung up meanwhile
         setCallId(placed.call_id);
         // The call's Live Debug opens beside the phone: its requests appear there as they happen.
-        navigate(`/debug/${encodeURIComponent(placed.call_id)}`);
+        void leaveTo(`/debug/${encodeURIComponent(placed.call_id)}`);
         await peer.setRemoteDescription({ type: 'answer', sdp: placed.sdp });
         setPhase(placed.state === 'ended' ? 'ended' : placed.state);
       } catch (err) {
@@ -304,7 +304,7 @@ export function SoftphoneProvider({ children }: { children: ReactNode }) {
               </Button>
             )}
             {callId ? (
-              <Button variant="ghost" onClick={() => navigate(`/debug/${encodeURIComponent(callId)}`)}>
+              <Button variant="ghost" onClick={() => void leaveTo(`/debug/${encodeURIComponent(callId)}`)}>
                 Live Debug
               </Button>
             ) : null}
