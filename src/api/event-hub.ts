@@ -6,7 +6,7 @@
 
 import type { CallRuntime } from '../cli/runtime.js';
 import type { Call } from '../call/types.js';
-import { debugId } from '../store/pivot-debug.js';
+import { foldRecord } from '../store/pivot-debug.js';
 import type { PivotCallSummary, PivotDebugRecord, Store } from '../store/types.js';
 
 export type LiveEventName = 'call.started' | 'call.answered' | 'call.ended' | 'pivot.debug';
@@ -119,7 +119,7 @@ export class EventHub {
     };
     const onDebug = (record: PivotDebugRecord): void => {
       const t = track(record.call_id);
-      t.summary = fold(t.summary, record);
+      t.summary = foldRecord(t.summary, record);
       this.publish({
         name: 'pivot.debug',
         account_id: record.account_id,
@@ -193,37 +193,4 @@ function callEvent(name: LiveEventName, call: Call): LiveEvent {
   };
   for (const [k, v] of Object.entries(data)) if (v === undefined) delete data[k];
   return { name, account_id: call.accountId, data };
-}
-
-/** The call's Live Debug line with one more record folded in, as the store folds it (src/store/pivot-debug.ts). */
-function fold(prev: PivotCallSummary | undefined, r: PivotDebugRecord): PivotCallSummary {
-  const s: PivotCallSummary = prev
-    ? { ...prev }
-    : {
-        call_id: r.call_id,
-        created: r.created,
-        debug_id: debugId(r.created, r.call_id),
-        iteration: r.iteration,
-        iterations: r.iteration,
-        duration_ms: 0,
-        has_schema_errors: false,
-        has_json_errors: false,
-        has_errors: false,
-      };
-  if (r.created < s.created) {
-    s.created = r.created;
-    s.debug_id = debugId(r.created, r.call_id);
-  }
-  s.iteration = Math.min(s.iteration, r.iteration);
-  s.iterations = Math.max(s.iterations, r.iteration);
-  if (typeof r.duration_ms === 'number') s.duration_ms += Math.round(r.duration_ms);
-  if (r.schema_errors != null || r.error?.type === 'schema') s.has_schema_errors = true;
-  if (r.json_errors != null || r.error?.type === 'json') s.has_json_errors = true;
-  if (r.kind === 'error') s.has_errors = true;
-  if (s.uri === undefined && r.kind === 'request' && typeof r.uri === 'string') s.uri = r.uri;
-  if (s.status_code === undefined && r.kind === 'response' && typeof r.resp_status_code === 'number') {
-    s.status_code = r.resp_status_code;
-  }
-  if (s.node === undefined && typeof r.node === 'string') s.node = r.node;
-  return s;
 }

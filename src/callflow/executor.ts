@@ -3,17 +3,12 @@
 // replacement flow from Pivot. Unknown modules and `skip_module` nodes go straight to `_`.
 
 import type { Call } from '../call/types.js';
-import type { CallflowModule, CallflowServices, FlowNode, ModuleOutcome } from './types.js';
+import type { CallflowModule, CallflowServices, FlowNode, ModuleOutcome, StepObserver, StepRecord } from './types.js';
 import { MODULE_MAP, flowValidator, type FlowValidator } from './validate.js';
 
-export const MAX_BRANCHES = 50;
+export type { StepRecord } from './types.js';
 
-export interface StepRecord {
-  module: string;
-  data: Record<string, unknown>;
-  outcome?: ModuleOutcome;
-  error?: string;
-}
+export const MAX_BRANCHES = 50;
 
 export interface ExecutorOptions {
   modules?: ReadonlyMap<string, CallflowModule>;
@@ -65,6 +60,12 @@ export class CallflowExecutor {
     let branches = 0;
     let node: FlowNode | undefined = flow;
     const resume = (): FlowNode | undefined => stack.pop();
+    /** Who else hears each step: the Pivot session whose Kazoo JSON replaced the flow. */
+    let observer: StepObserver | undefined;
+    const report = (step: StepRecord): void => {
+      this.options.onStep?.(call, step);
+      observer?.(step);
+    };
     /** A replacement flow waiting: the interrupted module has stopped, so the call is given back to the new flow. */
     const takeover = (): boolean => {
       if (!entry.next) return false;
@@ -72,6 +73,7 @@ export class CallflowExecutor {
       entry.next = undefined;
       stack.length = 0;
       branches = 0;
+      observer = undefined;
       call.resume?.();
       log.info({ call_id: call.id, module: node.module }, 'callflow replaced (transfer)');
       return true;
@@ -92,16 +94,16 @@ export class CallflowExecutor {
       let outcome: ModuleOutcome;
       if (invalid.length) {
         log.error({ call_id: call.id, module: current.module, errors: invalid }, 'invalid module data; skipped');
-        this.options.onStep?.(call, { module: current.module, data, error: invalid[0].message });
+        report({ module: current.module, data, error: invalid[0].message });
         outcome = { next: '_' };
       } else {
         try {
           outcome = await mod.run({ call, data, node: current, services: this.services, log });
-          this.options.onStep?.(call, { module: current.module, data, outcome });
+          report({ module: current.module, data, outcome });
         } catch (err) {
           const error = err instanceof Error ? err.message : String(err);
           log.error({ call_id: call.id, module: current.module, err: error }, 'callflow module failed');
-          this.options.onStep?.(call, { module: current.module, data, error });
+          report({ module: current.module, data, error });
           outcome = { next: '_' };
         }
       }
@@ -122,6 +124,7 @@ export class CallflowExecutor {
         node = outcome.branch;
       } else {
         node = outcome.replace;
+        observer = outcome.onStep;
       }
     }
     if (call.state !== 'ended') await call.hangup('NORMAL_CLEARING');

@@ -18,8 +18,19 @@ export type ModuleOutcome =
   | { stop: 'soft' | 'hard' }
   /** Push the current node's `_` child and run `flow` (callflow module). */
   | { branch: FlowNode }
-  /** Replace the running flow with `flow` (a Pivot response of Kazoo JSON). */
-  | { replace: FlowNode };
+  /** Replace the running flow with `flow` (a Pivot response of Kazoo JSON); `onStep` hears its modules run. */
+  | { replace: FlowNode; onStep?: StepObserver };
+
+/** One module run by the executor: its data, its outcome or its error. */
+export interface StepRecord {
+  module: string;
+  data: Record<string, unknown>;
+  outcome?: ModuleOutcome;
+  error?: string;
+}
+
+/** Told each module the executor runs (Pivot's debug records of a Kazoo JSON answer). */
+export type StepObserver = (step: StepRecord) => void;
 
 export const next = (...keys: string[]): ModuleOutcome => ({ next: keys.length ? keys : '_' });
 export const stop: ModuleOutcome = { stop: 'soft' };
@@ -47,8 +58,8 @@ export interface PivotConfig {
 export type PivotOutcome =
   /** No usable document: take the `_` child of the pivot node. */
   | { kind: 'failed' }
-  /** Kazoo JSON came back: it replaces the flow. */
-  | { kind: 'flow'; flow: FlowNode }
+  /** Kazoo JSON came back: it replaces the flow; `onStep` hears each of its modules run (debug records). */
+  | { kind: 'flow'; flow: FlowNode; onStep?: StepObserver }
   /** TwiML ran to its end (the call is hung up or left as the document said). */
   | { kind: 'done' };
 

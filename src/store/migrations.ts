@@ -145,6 +145,21 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 3,
+    name: 'Live Debug call lines: who called whom, the action, the last status and the first error',
+    statements: [
+      `ALTER TABLE pivot_debug_calls ADD COLUMN from_number TEXT`,
+      `ALTER TABLE pivot_debug_calls ADD COLUMN to_number TEXT`,
+      `ALTER TABLE pivot_debug_calls ADD COLUMN callflow_id TEXT`,
+      `ALTER TABLE pivot_debug_calls ADD COLUMN callflow_name TEXT`,
+      `ALTER TABLE pivot_debug_calls ADD COLUMN last_status_code INTEGER`,
+      `ALTER TABLE pivot_debug_calls ADD COLUMN error_code INTEGER`,
+      `ALTER TABLE pivot_debug_calls ADD COLUMN error_type TEXT`,
+      `ALTER TABLE pivot_debug_calls ADD COLUMN error_message TEXT`,
+      `ALTER TABLE pivot_debug_calls ADD COLUMN has_warnings INTEGER NOT NULL DEFAULT 0`,
+    ],
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -9,6 +9,7 @@ import type {
   PivotDebugListOptions,
   PivotDebugRecord,
   PivotDebugRepo,
+  PivotDebugResult,
 } from './types.js';
 import { checkLimit, decodeKey, encodeKey, num, parseBody, withoutKeys } from './util.js';
 
@@ -40,12 +41,111 @@ interface CallRow {
   has_schema_errors: number | string;
   has_json_errors: number | string;
   has_errors: number | string;
+  last_created: number | string;
+  from_number: string | null;
+  to_number: string | null;
+  callflow_id: string | null;
+  callflow_name: string | null;
+  last_status_code: number | string | null;
+  error_code: number | string | null;
+  error_type: string | null;
+  error_message: string | null;
+  has_warnings: number | string;
 }
+
+/** Error records that do not stop a request: a warning, a status callback that failed. */
+const SOFT_ERRORS = ['warning', 'callback'];
+
+/** The Live Debug result of a call from its first stopping error (`type`), or its warnings. */
+export function resultOf(errorType: string | undefined, hasWarnings: boolean): PivotDebugResult {
+  switch (errorType) {
+    case undefined:
+      return hasWarnings ? 'warning' : 'ok';
+    case 'timeout':
+      return 'timeout';
+    case 'xml':
+      return 'invalid_xml';
+    case 'json':
+      return 'invalid_json';
+    case 'schema':
+    case 'twiml':
+      return 'schema_error';
+    case 'runtime':
+      return 'runtime_error';
+    default:
+      // http, connect, dns, policy, and anything else that kept Pivot from getting a document
+      return 'http_error';
+  }
+}
+
+/** A numeric error code, or null (codes are Twilio's numbers; a record may carry a string). */
+function codeOf(code: unknown): number | null {
+  const n = typeof code === 'number' ? code : typeof code === 'string' && code.trim() !== '' ? Number(code) : NaN;
+  return Number.isInteger(n) ? n : null;
+}
+
+const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
 /** Kazoo's debug id: the UTC month of the call's first record, then the call id. */
 export function debugId(created: number, callId: string): string {
   const d = new Date(created);
   return `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}-${callId}`;
+}
+
+/**
+ * A call's Live Debug line with one more record folded in, exactly as `add` folds it into pivot_debug_calls (the live
+ * event hub keeps lines this way without reading the store back).
+ */
+export function foldRecord(prev: PivotCallSummary | undefined, r: PivotDebugRecord): PivotCallSummary {
+  const s: PivotCallSummary = prev
+    ? { ...prev }
+    : {
+        call_id: r.call_id,
+        created: r.created,
+        debug_id: debugId(r.created, r.call_id),
+        iteration: r.iteration,
+        iterations: r.iteration,
+        duration_ms: 0,
+        has_schema_errors: false,
+        has_json_errors: false,
+        has_errors: false,
+        last_created: r.created,
+        has_warnings: false,
+        result: 'ok',
+      };
+  if (r.created < s.created) {
+    s.created = r.created;
+    s.debug_id = debugId(r.created, r.call_id);
+  }
+  s.last_created = Math.max(s.last_created, r.created);
+  s.iteration = Math.min(s.iteration, r.iteration);
+  s.iterations = Math.max(s.iterations, r.iteration);
+  if (typeof r.duration_ms === 'number') s.duration_ms += Math.round(r.duration_ms);
+  if (r.schema_errors != null || r.error?.type === 'schema') s.has_schema_errors = true;
+  if (r.json_errors != null || r.error?.type === 'json') s.has_json_errors = true;
+  if (s.uri === undefined && r.kind === 'request' && typeof r.uri === 'string') s.uri = r.uri;
+  if (r.kind === 'response' && typeof r.resp_status_code === 'number') {
+    s.status_code ??= r.resp_status_code;
+    s.last_status_code = r.resp_status_code;
+  }
+  if (s.node === undefined && typeof r.node === 'string') s.node = r.node;
+  for (const key of ['from_number', 'to_number', 'callflow_id', 'callflow_name'] as const) {
+    const v = text(r[key]);
+    if (s[key] === undefined && v !== null) s[key] = v;
+  }
+  if (r.kind === 'error') {
+    s.has_errors = true;
+    const type = r.error?.type ?? 'http';
+    if (SOFT_ERRORS.includes(type)) s.has_warnings = true;
+    else if (s.error_type === undefined) {
+      const code = codeOf(r.error?.code);
+      if (code !== null) s.error_code = code;
+      s.error_message = text(r.error?.message) ?? '';
+      s.error_type = type;
+    }
+  }
+  s.result = resultOf(s.error_type, s.has_warnings);
+  return s;
 }
 
 const RECORD_SELECT = 'SELECT id, account_id, call_id, iteration, kind, created, doc FROM pivot_debug';
@@ -64,6 +164,7 @@ function fromRecordRow(row: RecordRow): PivotDebugRecord {
 
 function fromCallRow(row: CallRow): PivotCallSummary {
   const created = num(row.created);
+  const hasWarnings = num(row.has_warnings) > 0;
   return {
     call_id: row.call_id,
     created,
@@ -77,6 +178,17 @@ function fromCallRow(row: CallRow): PivotCallSummary {
     has_schema_errors: num(row.has_schema_errors) > 0,
     has_json_errors: num(row.has_json_errors) > 0,
     has_errors: num(row.has_errors) > 0,
+    last_created: num(row.last_created),
+    ...(row.from_number !== null && { from_number: row.from_number }),
+    ...(row.to_number !== null && { to_number: row.to_number }),
+    ...(row.callflow_id !== null && { callflow_id: row.callflow_id }),
+    ...(row.callflow_name !== null && { callflow_name: row.callflow_name }),
+    ...(row.last_status_code !== null && { last_status_code: num(row.last_status_code) }),
+    ...(row.error_code !== null && { error_code: num(row.error_code) }),
+    ...(row.error_type !== null && { error_type: row.error_type }),
+    ...(row.error_message !== null && { error_message: row.error_message }),
+    has_warnings: hasWarnings,
+    result: resultOf(row.error_type ?? undefined, hasWarnings),
   };
 }
 
@@ -108,6 +220,9 @@ export class PivotDebugTable implements PivotDebugRepo {
     const status = kind === 'response' && typeof input.resp_status_code === 'number' ? input.resp_status_code : null;
     const node = typeof input.node === 'string' ? input.node : null;
     const duration = typeof input.duration_ms === 'number' ? Math.round(input.duration_ms) : 0;
+    const errorType = kind === 'error' ? (input.error?.type ?? 'http') : undefined;
+    const stopping = errorType !== undefined && !SOFT_ERRORS.includes(errorType);
+    const warning = flag(errorType !== undefined && !stopping);
 
     try {
       await this.db.transaction(async (tx) => {
@@ -133,6 +248,16 @@ export class PivotDebugTable implements PivotDebugRepo {
           'status_code = COALESCE(status_code, ?)',
           'node = COALESCE(node, ?)',
           'duration_ms = duration_ms + ?',
+          'from_number = COALESCE(from_number, ?)',
+          'to_number = COALESCE(to_number, ?)',
+          'callflow_id = COALESCE(callflow_id, ?)',
+          'callflow_name = COALESCE(callflow_name, ?)',
+          'last_status_code = COALESCE(?, last_status_code)',
+          // The first stopping error names the result; these read the row as it was before this update.
+          'error_code = CASE WHEN error_type IS NULL THEN ? ELSE error_code END',
+          'error_message = CASE WHEN error_type IS NULL THEN ? ELSE error_message END',
+          'error_type = COALESCE(error_type, ?)',
+          max('has_warnings'),
         ];
         const twice = (v: SqlValue): SqlValue[] => [v, v];
         await tx.run(`UPDATE pivot_debug_calls SET ${sets.join(', ')} WHERE account_id = ? AND call_id = ?`, [
@@ -147,6 +272,15 @@ export class PivotDebugTable implements PivotDebugRepo {
           status,
           node,
           duration,
+          text(input.from_number),
+          text(input.to_number),
+          text(input.callflow_id),
+          text(input.callflow_name),
+          status,
+          stopping ? codeOf(input.error?.code) : null,
+          stopping ? (text(input.error?.message) ?? '') : null,
+          stopping ? errorType : null,
+          ...twice(warning),
           accountId,
           callId,
         ]);
@@ -177,7 +311,8 @@ export class PivotDebugTable implements PivotDebugRepo {
       params.push(key.created, key.created, key.id);
     }
     let sql = `SELECT call_id, created, uri, status_code, node, first_iteration, iterations, duration_ms,
-        has_schema_errors, has_json_errors, has_errors
+        has_schema_errors, has_json_errors, has_errors, last_created, from_number, to_number, callflow_id,
+        callflow_name, last_status_code, error_code, error_type, error_message, has_warnings
       FROM pivot_debug_calls WHERE ${conds.join(' AND ')} ORDER BY created DESC, call_id DESC`;
     if (opts.limit !== undefined) {
       sql += ' LIMIT ?';

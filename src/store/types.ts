@@ -229,6 +229,17 @@ export interface PivotDebugInput extends Extensible {
   schema_errors?: unknown;
   json_errors?: unknown;
   node?: string;
+  /** The call's caller and the number or extension it dialled (on a session's first record). */
+  from_number?: string;
+  to_number?: string;
+  /** The callflow (the Pivot Callflow Action) the call ran, when known (on a session's first record). */
+  callflow_id?: string;
+  callflow_name?: string;
+  /** A request's timeout (replays use it). */
+  timeout_ms?: number;
+  /** An `execution` record: the TwiML verb or callflow module, and what it did. */
+  verb?: string;
+  detail?: Record<string, unknown>;
 }
 
 export type PivotDebugRecord = PivotDebugInput & { id: string; account_id: string; created: number };
@@ -252,9 +263,36 @@ export interface PivotCallSummary {
   duration_ms: number;
   has_schema_errors: boolean;
   has_json_errors: boolean;
-  /** Any `error` record. */
+  /** Any `error` record (warnings and failed status callbacks included). */
   has_errors: boolean;
+  /** Time of the latest record. */
+  last_created: number;
+  /** Caller (caller id number, else SIP user) and the number or extension dialled. */
+  from_number?: string;
+  to_number?: string;
+  /** The Pivot Callflow Action (callflow) the call ran. */
+  callflow_id?: string;
+  callflow_name?: string;
+  /** Status code of the latest webhook response. */
+  last_status_code?: number;
+  /** The first error that stopped a request (not a warning): Twilio-style code, kind and message. */
+  error_code?: number;
+  error_type?: string;
+  error_message?: string;
+  /** A warning (or a failed status callback) was recorded. */
+  has_warnings: boolean;
+  /** What became of the call's requests, from the first error: see {@link PivotDebugResult}. */
+  result: PivotDebugResult;
 }
+
+/**
+ * `ok`; `warning` (ran, with warnings); `http_error` (no usable answer: connection, DNS, URL policy, non-2xx, empty
+ * body, too large — 11100/11200/11205/11206/11210/11215/11220/1123x/11750/11770); `timeout`; `invalid_xml` and
+ * `invalid_json` (12100, with line and column); `schema_error` (12200 and TwiML verb errors); `runtime_error`
+ * (12400: the document failed while it ran).
+ */
+export type PivotDebugResult =
+  'ok' | 'warning' | 'http_error' | 'timeout' | 'invalid_xml' | 'invalid_json' | 'schema_error' | 'runtime_error';
 
 export interface PivotDebugListOptions {
   createdFrom?: number;

@@ -11,7 +11,7 @@ import type { CallflowNode } from '../../src/store/types.js';
 import { apiServer, type ApiServer } from '../helpers/api.js';
 import { tenant as newTenant, plainUser } from '../helpers/tenants.js';
 import { wavHeader } from '../helpers/e2e.js';
-import { eventually, twiml, webApp, type WebApp } from '../helpers/pivot.js';
+import { eventually, twilioValid, twiml, webApp, type AppResponse, type WebApp } from '../helpers/pivot.js';
 import { SCENARIOS, sipp } from '../helpers/sipp.js';
 
 // Ports of this file: Pivot's RTP 39700-39749, SIPp's media 39750-39799.
@@ -26,6 +26,8 @@ let B: { id: string; token: string };
 let C: { id: string; token: string };
 let B1: { id: string; token: string };
 let userB: string;
+/** What the web app's /replay answers now. */
+let replayAnswer = (): AppResponse => twiml('<Say>replayed</Say>');
 
 /** A sub-account of `parentId` with an admin user `boss` logged in. */
 const tenant = (parentToken: string, parentId: string, name: string) => newTenant(api, parentToken, parentId, name);
@@ -41,6 +43,7 @@ before(async () => {
     '/voice': () => twiml('<Say>Hello from the debug test.</Say><Hangup/>'),
     '/hold': () => twiml('<Say>Please hold.</Say><Pause length="25"/><Say>Still here.</Say>'),
     '/transferred': () => twiml('<Say>You were transferred.</Say><Hangup/>'),
+    '/replay': () => replayAnswer(),
   });
 });
 
@@ -302,6 +305,27 @@ describe('pivot debug', () => {
     assert.equal(summary.has_schema_errors, false);
     assert.equal(summary.has_json_errors, false);
     assert.ok(summary.duration_ms >= 0);
+    // Who called whom, the action, the last status and the result.
+    assert.equal(summary.from_number, 'sipp');
+    assert.equal(summary.to_number, '4155550771');
+    assert.equal(summary.callflow_name, '+14155550771');
+    assert.ok(summary.callflow_id);
+    assert.equal(summary.last_status_code, 200);
+    assert.equal(summary.result, 'ok');
+    assert.equal(summary.has_warnings, false);
+    assert.ok(summary.last_created >= summary.created);
+    const list = (query: string) =>
+      api.call('GET', `/v2/accounts/${api.masterId}/pivot/debug?${query}`, { token: admin }).then((r) => {
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        return (r.body.data as any[]).map((c) => c.call_id);
+      });
+    assert.deepEqual(await list('filter_number=415-555-0771'), [callId], 'the number dialled, digits only');
+    assert.deepEqual(await list('filter_number=sipp'), [callId], 'the caller');
+    assert.deepEqual(await list('filter_number=999'), []);
+    assert.deepEqual(await list(`filter_callflow_id=${summary.callflow_id}`), [callId]);
+    assert.deepEqual(await list('filter_result=ok'), [callId]);
+    assert.deepEqual(await list('filter_result=error'), []);
+    assert.deepEqual(await list('filter_result=error&filter_number=0771'), []);
     const month = new Date(summary.created).toISOString().slice(0, 7).replace('-', '');
     assert.equal(summary.debug_id, `${month}-${callId}`);
 
@@ -313,6 +337,11 @@ describe('pivot debug', () => {
       const records = res.body.data as any[];
       const kinds = records.map((r) => r.kind);
       assert.deepEqual(kinds.slice(0, 2), ['request', 'response'], kinds.join(','));
+      assert.deepEqual(
+        records.filter((r) => r.kind === 'execution').map((r) => r.verb),
+        ['Say', 'Hangup', 'document'],
+        'the verbs executed, then how the document ended',
+      );
       const [req, resp] = records;
       assert.equal(req.uri, app.url('/voice'));
       assert.equal(String(req.method).toLowerCase(), 'post');
@@ -338,6 +367,101 @@ describe('pivot debug', () => {
         })
       ).status,
       403,
+    );
+  });
+});
+
+describe('pivot debug replay', () => {
+  test('a recorded request is sent again, signed afresh, and the new answer returned; nothing runs', async () => {
+    const signingKey = (await api.call('GET', `/v2/accounts/${B.id}/pivot/signing_key`, { token: B.token })).body.data
+      .signing_key as string;
+    const store = api.server.store.pivotDebug;
+    const body = 'CallSid=replay-1&From=%2B14155550100&To=2000&Digits=5';
+    const request = await store.add(B.id, {
+      call_id: 'replay-1',
+      iteration: 2,
+      kind: 'request',
+      uri: app.url('/replay'),
+      method: 'post',
+      req_headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'user-agent': 'Pivot/test',
+        accept: 'application/xml, text/xml, application/json',
+        'x-twilio-signature': 'stale',
+        'x-custom': 'kept',
+      },
+      req_body: body,
+      timeout_ms: 3000,
+    });
+    const response = await store.add(B.id, {
+      call_id: 'replay-1',
+      iteration: 2,
+      kind: 'response',
+      resp_status_code: 200,
+    });
+    const url = `/v2/accounts/${B.id}/pivot/debug/replay-1/replay`;
+
+    const res = await api.call('POST', url, { token: B.token, data: { id: request.id } });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const got = app.to('/replay').at(-1)!;
+    assert.equal(got.method, 'POST');
+    assert.equal(got.body, body, 'the exact body');
+    assert.equal(got.headers['x-custom'], 'kept');
+    assert.equal(got.headers['user-agent'], 'Pivot/test');
+    assert.ok(twilioValid(signingKey, got), 'signed afresh with the account key');
+    const r = res.body.data;
+    assert.equal(r.id, request.id);
+    assert.equal(r.call_id, 'replay-1');
+    assert.equal(r.iteration, 2);
+    assert.equal(r.request.url, app.url('/replay'));
+    assert.equal(r.request.body, body);
+    assert.equal(r.response.status, 200);
+    assert.match(r.response.body, /<Say>replayed<\/Say>/);
+    assert.match(r.response.content_type, /xml/);
+    assert.equal(typeof r.response.duration_ms, 'number');
+    assert.equal(r.error, undefined);
+    assert.ok(Date.parse(new Date(r.replayed_at).toISOString()) > 0);
+
+    // By iteration; a broken answer comes back with its error, line and column.
+    replayAnswer = () => ({ contentType: 'text/xml', body: '<Response>\n<Say>oops</Sya>\n</Response>' });
+    const broken = await api.call('POST', url, { token: B.token, data: { iteration: 2 } });
+    assert.equal(broken.status, 200, JSON.stringify(broken.body));
+    assert.equal(broken.body.data.error.type, 'xml');
+    assert.equal(broken.body.data.error.code, 12100);
+    assert.equal(broken.body.data.error.line, 2);
+    replayAnswer = () => twiml('<Say>replayed</Say>');
+    assert.equal((await store.forCall(B.id, 'replay-1')).length, 2, 'a replay adds no record');
+
+    // What is refused: no record named, not a request, unknown ids, a user token, other accounts.
+    const none = await api.call('POST', url, { token: B.token, data: {} });
+    assert.equal(none.status, 400);
+    assert.ok(none.body.data.id.required);
+    const notRequest = await api.call('POST', url, { token: B.token, data: { id: response.id } });
+    assert.equal(notRequest.status, 400);
+    assert.match(notRequest.body.data.id.type.message, /not a request/);
+    const unknown = await api.call('POST', url, { token: B.token, data: { id: 'nope' } });
+    assert.equal(unknown.status, 404);
+    assert.ok(unknown.body.data.id.not_found);
+    assert.equal((await api.call('POST', url, { token: B.token, data: { iteration: 9 } })).status, 404);
+    assert.equal(
+      (
+        await api.call('POST', `/v2/accounts/${B.id}/pivot/debug/no-such-call/replay`, {
+          token: B.token,
+          data: { iteration: 1 },
+        })
+      ).status,
+      404,
+    );
+    assert.equal((await api.call('POST', url, { token: userB, data: { id: request.id } })).status, 403);
+    assert.equal((await api.call('POST', url, { token: C.token, data: { id: request.id } })).status, 403);
+    assert.equal(
+      (
+        await api.call('POST', `/v2/accounts/${C.id}/pivot/debug/replay-1/replay`, {
+          token: admin,
+          data: { id: request.id },
+        })
+      ).status,
+      404,
     );
   });
 });

@@ -10,8 +10,11 @@ import {
   type AccountDoc,
   type DocRepo,
   type Extensible,
+  type PivotCallSummary,
+  type PivotDebugInput,
   type Store,
 } from '../../src/store/index.js';
+import { foldRecord } from '../../src/store/pivot-debug.js';
 
 const HEX32 = /^[0-9a-f]{32}$/;
 
@@ -723,6 +726,13 @@ export function runStoreSuite(name: string, open: () => Promise<Store>): void {
           has_schema_errors: false,
           has_json_errors: true,
           has_errors: true,
+          last_created: Date.UTC(2024, 1, 1, 0, 0, 1),
+          last_status_code: 500,
+          error_code: 12100,
+          error_type: 'json',
+          error_message: 'Unexpected token',
+          has_warnings: false,
+          result: 'invalid_json',
         });
         assert.equal(c2.debug_id, '202402-call-2');
         assert.equal(c2.has_schema_errors, true);
@@ -734,12 +744,104 @@ export function runStoreSuite(name: string, open: () => Promise<Store>): void {
         assert.equal(c3.node, 'pivot@n1');
         assert.equal(c3.has_errors, false);
         assert.equal(c3.has_schema_errors, false);
+        assert.equal(c3.result, 'ok');
+        assert.equal(c3.last_status_code, 204, 'a CDR post is not a webhook response');
+        assert.equal(c2.result, 'schema_error');
+        assert.equal(c2.error_type, 'schema');
+        assert.equal(c2.error_code, undefined);
+
+        // The live event hub's fold gives the same lines.
+        for (const line of items) {
+          const folded = (await store.pivotDebug.forCall(a.id, line.call_id)).reduce<PivotCallSummary | undefined>(
+            (s, r) => foldRecord(s, r),
+            undefined,
+          );
+          assert.deepEqual(folded, line, line.call_id);
+        }
 
         const bCalls = await store.pivotDebug.listCalls(b.id);
         assert.deepEqual(
           bCalls.items.map((c) => [c.call_id, c.uri]),
           [['call-3', 'http://b/']],
         );
+      });
+
+      it('keeps who called whom, the action, the last status and the first stopping error', async () => {
+        const d = store.pivotDebug;
+        const at = FEB + 10_000;
+        const rec = (r: Partial<PivotDebugInput> & Pick<PivotDebugInput, 'iteration' | 'kind'>, call = 'call-x') =>
+          d.add(a.id, { ...r, call_id: call });
+        await rec({
+          iteration: 1,
+          kind: 'request',
+          created: at,
+          uri: 'http://app/voice',
+          from_number: '+14155550100',
+          to_number: '2000',
+          callflow_id: 'cf1',
+          callflow_name: 'Sales IVR',
+        });
+        await rec({ iteration: 1, kind: 'response', created: at + 1, resp_status_code: 200, duration_ms: 30 });
+        // A warning and a failed status callback do not make the call a failure.
+        await rec({ iteration: 1, kind: 'error', created: at + 2, error: { message: 'slow', type: 'warning' } });
+        await rec({ iteration: 1, kind: 'error', created: at + 3, error: { message: 'cb', type: 'callback' } });
+        // A later session's context does not replace the first one's.
+        await rec({ iteration: 2, kind: 'request', created: at + 4, from_number: 'someone', callflow_name: 'Other' });
+        await rec({ iteration: 2, kind: 'response', created: at + 5, resp_status_code: 200, duration_ms: 20 });
+        let [line] = (await d.listCalls(a.id, { createdFrom: at })).items;
+        assert.equal(line.from_number, '+14155550100');
+        assert.equal(line.to_number, '2000');
+        assert.equal(line.callflow_id, 'cf1');
+        assert.equal(line.callflow_name, 'Sales IVR');
+        assert.equal(line.has_warnings, true);
+        assert.equal(line.has_errors, true);
+        assert.equal(line.result, 'warning');
+        assert.equal(line.error_type, undefined);
+        assert.equal(line.duration_ms, 50);
+        assert.equal(line.last_created, at + 5);
+
+        // The first stopping error names the result; a later one does not replace it.
+        await rec({ iteration: 3, kind: 'request', created: at + 6 });
+        await rec({ iteration: 3, kind: 'response', created: at + 7, resp_status_code: 502, duration_ms: 9 });
+        await rec({
+          iteration: 3,
+          kind: 'error',
+          created: at + 8,
+          error: { code: 11200, message: 'HTTP 502 from http://app/voice', type: 'http' },
+        });
+        await rec({
+          iteration: 4,
+          kind: 'error',
+          created: at + 9,
+          error: { code: '12100', message: 'x', type: 'xml' },
+        });
+        [line] = (await d.listCalls(a.id, { createdFrom: at })).items;
+        assert.equal(line.status_code, 200, 'KAZOO: the first response');
+        assert.equal(line.last_status_code, 502);
+        assert.equal(line.error_code, 11200);
+        assert.equal(line.error_type, 'http');
+        assert.equal(line.error_message, 'HTTP 502 from http://app/voice');
+        assert.equal(line.result, 'http_error');
+        assert.equal(line.iterations, 4);
+        const folded = (await d.forCall(a.id, 'call-x')).reduce<PivotCallSummary | undefined>(foldRecord, undefined);
+        assert.deepEqual(folded, line, 'the live event hub folds the same line');
+
+        for (const [type, result] of [
+          ['timeout', 'timeout'],
+          ['xml', 'invalid_xml'],
+          ['json', 'invalid_json'],
+          ['schema', 'schema_error'],
+          ['twiml', 'schema_error'],
+          ['runtime', 'runtime_error'],
+          ['policy', 'http_error'],
+          ['dns', 'http_error'],
+        ] as const) {
+          await rec({ iteration: 1, kind: 'error', created: at + 100, error: { message: type, type } }, `r-${type}`);
+          const found = (await d.listCalls(a.id, { createdFrom: at + 100 })).items.find(
+            (c) => c.call_id === `r-${type}`,
+          );
+          assert.equal(found?.result, result, type);
+        }
       });
 
       it('paginates and filters the call list by created', async () => {

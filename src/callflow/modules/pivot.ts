@@ -43,7 +43,7 @@ export const pivot: CallflowModule<PivotData> = {
     };
     const outcome = await services.pivot.run(call, config);
     if (outcome.kind === 'failed') return next('_');
-    if (outcome.kind === 'flow') return { replace: outcome.flow };
+    if (outcome.kind === 'flow') return { replace: outcome.flow, ...(outcome.onStep && { onStep: outcome.onStep }) };
     return hardStop;
   },
 };
