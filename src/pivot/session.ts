@@ -8,7 +8,7 @@ import type { QueueManager } from '../call/queues.js';
 import { keepRecording, uploadTarget } from '../call/recordings.js';
 import type { Call, Endpoint, RecordingFile } from '../call/types.js';
 import { callerIdentity, deviceToEndpoints, userEndpoints } from '../callflow/modules/_endpoints.js';
-import type { FlowNode, HttpService, Logger, PivotConfig, PivotOutcome } from '../callflow/types.js';
+import type { FlowNode, HttpService, Logger, PivotConfig, PivotOutcome, StepRecord } from '../callflow/types.js';
 import { flowValidator, type FlowError, type FlowValidator } from '../callflow/validate.js';
 import type { PivotDebugRecord, Store } from '../store/types.js';
 import { TwimlInterpreter } from '../twiml/interpreter.js';
@@ -78,7 +78,14 @@ export class PivotSession implements TwimlHost {
     this.documentUrl = config.voice_url;
     this.interpreter = deps.interpreter ?? defaultInterpreter;
     this.validator = deps.validator ?? flowValidator();
-    this.debug = new DebugRecorder(deps.store, call.accountId, call.id, config.debug, deps.log, deps.onDebug);
+    this.debug = new DebugRecorder({
+      store: deps.store,
+      call,
+      enabled: config.debug,
+      log: deps.log,
+      onRecord: deps.onDebug,
+      timeoutMs: config.req_timeout_ms,
+    });
   }
 
   get queues(): QueueManager {
@@ -96,7 +103,7 @@ export class PivotSession implements TwimlHost {
       // An action requested after the caller left (Record, Dial) only informs the app; its answer is ignored.
       if (ended(this.call)) return { kind: 'done' };
       if (!fetched.ok) return { kind: 'failed' };
-      if (fetched.kind === 'kazoo') return { kind: 'flow', flow: fetched.flow };
+      if (fetched.kind === 'kazoo') return { kind: 'flow', flow: fetched.flow, onStep: this.moduleRecorder() };
 
       this.documentUrl = fetched.url;
       const outcome = await this.execute(fetched.program);
@@ -239,6 +246,17 @@ export class PivotSession implements TwimlHost {
   private record(write: () => Promise<void>): Promise<void> {
     this.writes = this.writes.then(write);
     return this.writes;
+  }
+
+  /** Records each module of a Kazoo JSON answer as it runs (what it did, digits and recordings it left). */
+  private moduleRecorder(): (step: StepRecord) => void {
+    const iteration = this.iteration;
+    let recordings = this.call.usage.recordingIds.length;
+    return (step) => {
+      const before = { recordings };
+      recordings = this.call.usage.recordingIds.length;
+      void this.record(() => this.debug.module(iteration, step, before));
+    };
   }
 
   private note(what: string, detail: Record<string, unknown>): void {
