@@ -235,7 +235,10 @@ describe('a call', () => {
     }
     const request = debug.find((e) => e.data.kind === 'request')!;
     assert.equal(request.data.uri, app.url('/voice'));
-    const last = debug.at(-1)!.data.call;
+    // Records are written concurrently: the newest line is the one with the latest record, not the last to arrive.
+    const last = debug
+      .map((e) => e.data.call)
+      .reduce((a, b) => ((b.last_created ?? 0) >= (a.last_created ?? 0) ? b : a));
     const list = await api.call('GET', `/v2/accounts/${A.id}/pivot/debug`, { token: A.token });
     const summary = list.body.data.find((s: { call_id: string }) => s.call_id === callId);
     const picked = Object.fromEntries(Object.keys(summary).map((k) => [k, last[k]]));

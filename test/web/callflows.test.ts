@@ -257,7 +257,8 @@ describe('the callflow editor in Chromium', () => {
       timeout: 5000,
     });
     await page.keyboard.press('ArrowDown');
-    await page.getByRole('menuitem', { name: 'Save Changes' }).waitFor();
+    // The menu moves focus to its first item once open: wait for it before moving on.
+    await focusIs(page, /^Save Changes$/);
     await page.keyboard.press('ArrowDown');
     await focusIs(page, /^Save and Duplicate$/);
     await page.keyboard.press('Enter');
