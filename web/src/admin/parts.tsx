@@ -143,6 +143,15 @@ export function ListState<T>({
   );
 }
 
+/** How many items a list shows: "3 numbers", or "1 of 3 numbers" while a search hides some. */
+export function ListCount({ shown, total, one, many }: { shown: number; total: number; one: string; many: string }) {
+  return (
+    <span className="count">
+      {shown === total ? total : `${shown} of ${total}`} {total === 1 ? one : many}
+    </span>
+  );
+}
+
 /** Copies `text`; says so (or why not) in a toast. */
 export function CopyButton({ text, label, className }: { text: string; label: string; className?: string }) {
   const toast = useToast();

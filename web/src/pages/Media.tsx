@@ -22,6 +22,7 @@ import {
 } from '../components/ui';
 import {
   FormErrorBanner,
+  ListCount,
   ListState,
   Notice,
   ReadOnlyNotice,
@@ -596,10 +597,7 @@ export function MediaPage() {
       {list.data && list.data.length > 0 ? (
         <div className="toolbar">
           <SearchBox value={query} onChange={setQuery} label="Search prompts" placeholder="Search name or text" />
-          <span className="count">
-            {shown.length === list.data.length ? list.data.length : `${shown.length} of ${list.data.length}`}{' '}
-            {list.data.length === 1 ? 'prompt' : 'prompts'}
-          </span>
+          <ListCount shown={shown.length} total={list.data.length} one="prompt" many="prompts" />
         </div>
       ) : null}
       <ListState

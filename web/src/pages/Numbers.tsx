@@ -10,6 +10,7 @@ import { Button, EmptyState, Modal, PageHeader, TextField, formatTime, useConfir
 import { Link } from '../router';
 import {
   FormErrorBanner,
+  ListCount,
   ListState,
   Notice,
   ReadOnlyNotice,
@@ -244,10 +245,7 @@ export function NumbersPage() {
             label="Search numbers"
             placeholder="Search numbers or callflows"
           />
-          <span className="count">
-            {shown.length === list.data.length ? `${list.data.length}` : `${shown.length} of ${list.data.length}`}{' '}
-            {list.data.length === 1 ? 'number' : 'numbers'}
-          </span>
+          <ListCount shown={shown.length} total={list.data.length} one="number" many="numbers" />
         </div>
       ) : null}
       <ListState

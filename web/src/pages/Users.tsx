@@ -20,6 +20,7 @@ import {
 } from '../components/ui';
 import {
   FormErrorBanner,
+  ListCount,
   ListState,
   Notice,
   ReadOnlyNotice,
@@ -465,10 +466,7 @@ export function UsersPage() {
             label="Search users"
             placeholder="Search name, username, email"
           />
-          <span className="count">
-            {shown.length === list.data.length ? list.data.length : `${shown.length} of ${list.data.length}`}{' '}
-            {list.data.length === 1 ? 'user' : 'users'}
-          </span>
+          <ListCount shown={shown.length} total={list.data.length} one="user" many="users" />
         </div>
       ) : null}
       <ListState
