@@ -12,11 +12,10 @@ import { apiServer, type ApiServer } from '../helpers/api.js';
 import { tenant as newTenant, plainUser } from '../helpers/tenants.js';
 import { wavHeader } from '../helpers/e2e.js';
 import { eventually, twilioValid, twiml, webApp, type AppResponse, type WebApp } from '../helpers/pivot.js';
-import { SCENARIOS, sipp } from '../helpers/sipp.js';
+import { SCENARIOS, sipp, sippMediaPorts } from '../helpers/sipp.js';
 
 // Ports of this file: Pivot's RTP 39700-39749, SIPp's media 39750-39799.
-let sippMediaPort = 39750;
-const nextSippMediaPort = (): string => String((sippMediaPort += 4));
+const nextSippMediaPort = sippMediaPorts(39754);
 
 let api: ApiServer;
 let admin: string;

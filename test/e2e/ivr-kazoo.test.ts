@@ -27,12 +27,11 @@ import {
 } from '../helpers/e2e.js';
 import { heardBy, read8k, rmsOf, soxStat } from '../helpers/media.js';
 import { eventually, kazoo, webApp, type AppRequest, type AppResponse, type WebApp } from '../helpers/pivot.js';
-import { SCENARIOS, sipp } from '../helpers/sipp.js';
+import { SCENARIOS, sipp, sippMediaPorts } from '../helpers/sipp.js';
 
 // Ports of this file: Pivot's RTP 36600-36799, baresip's RTP 36800-36999, SIPp's media 37000-37199.
 const PHONE_RTP = { min: 36800, max: 36999 };
-let sippMediaPort = 37000;
-const nextSippMediaPort = (): string => String((sippMediaPort += 4));
+const nextSippMediaPort = sippMediaPorts(37004);
 
 let rig: E2eServer;
 const closers: (() => Promise<void>)[] = [];

@@ -23,12 +23,11 @@ import {
 } from '../helpers/e2e.js';
 import { heardBy, read8k, rmsOf, soxStat } from '../helpers/media.js';
 import { twiml, twilioValid, webApp, type AppRequest, type AppResponse, type WebApp } from '../helpers/pivot.js';
-import { SCENARIOS, sipp } from '../helpers/sipp.js';
+import { SCENARIOS, sipp, sippMediaPorts } from '../helpers/sipp.js';
 
 // Ports of this file: Pivot's RTP 36000-36199, baresip's RTP 36200-36399, SIPp's media 36400-36599.
 const PHONE_RTP = { min: 36200, max: 36399 };
-let sippMediaPort = 36400;
-const nextSippMediaPort = (): string => String((sippMediaPort += 4));
+const nextSippMediaPort = sippMediaPorts(36404);
 
 let rig: E2eServer;
 const closers: (() => Promise<void>)[] = [];

@@ -110,3 +110,9 @@ function retransmissions(output: string): number {
   }
   return total;
 }
+
+/** Hands out SIPp media ports from `first` on, four apart (RTP, RTCP and SIPp's video pair), one block per call. */
+export function sippMediaPorts(first: number): () => string {
+  let next = first - 4;
+  return () => String((next += 4));
+}

@@ -26,11 +26,10 @@ import {
 } from '../../web/src/debug/model.js';
 import { webRig, type WebRig } from '../helpers/browser.js';
 import { eventually, twiml, webApp, type AppResponse, type WebApp } from '../helpers/pivot.js';
-import { SCENARIOS, sipp } from '../helpers/sipp.js';
+import { SCENARIOS, sipp, sippMediaPorts } from '../helpers/sipp.js';
 
 // Ports of this file: Pivot's RTP 42300-42379, SIPp's media 42380-42399.
-let sippMediaPort = 42380;
-const nextSippMediaPort = (): number => (sippMediaPort += 4);
+const nextSippMediaPort = sippMediaPorts(42384);
 
 let rig: WebRig;
 let app: WebApp;
@@ -82,7 +81,7 @@ async function call(number: string): Promise<void> {
   const run = await sipp({
     scenario: join(SCENARIOS, 'uac-wait-bye.xml'),
     target: `127.0.0.1:${rig.api.server.calls.sipPorts.udp}`,
-    args: ['-s', number.slice(2), '-mi', '127.0.0.1', '-mp', String(nextSippMediaPort() + rig.api.portShift)],
+    args: ['-s', number.slice(2), '-mi', '127.0.0.1', '-mp', String(Number(nextSippMediaPort()) + rig.api.portShift)],
     timeoutMs: 30_000,
   }).done;
   assert.equal(run.code, 0, run.output + run.errors);

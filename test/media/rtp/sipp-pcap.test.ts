@@ -12,6 +12,7 @@ import { SCENARIOS, sipp } from '../../helpers/sipp.js';
 let rig: MediaRig;
 
 before(async () => {
+  // SIPp's own media ports (31600-31603) are outside every test's RTP range: tests run side by side.
   rig = await mediaRig({ min: 31000, max: 31199 });
 });
 
@@ -35,7 +36,7 @@ test('SIPp pcap caller: Pivot records the audio and detects the RFC 2833 digits'
     scenario: join(SCENARIOS, 'uac-pcap-dtmf.xml'),
     target: rig.target,
     calls: 1,
-    args: ['-s', 'record', '-mi', '127.0.0.1', '-mp', '31500'],
+    args: ['-s', 'record', '-mi', '127.0.0.1', '-mp', '31600'],
     timeoutMs: 40_000,
   }).done;
   // Bounded: a handler that never finishes fails the test with what it saw instead of hanging the suite.
