@@ -39,12 +39,14 @@ export class IncomingCall extends SipSession {
     this.negotiateTimer(request);
     // Our tag for every response, including the 200 the transaction layer gives a CANCEL (§9.2: same To tag).
     tx.toTag = this.localTag;
-    tx.on('cancelled', () => {
-      if (this.final) return;
-      this.respondFinal(createResponse(request, 487, undefined, { toTag: this.localTag }));
-      this.end('cancel');
-    });
+    tx.on('cancelled', this.onCancel);
   }
+
+  private readonly onCancel = (): void => {
+    if (this.final) return;
+    this.respondFinal(createResponse(this.request, 487, undefined, { toTag: this.localTag }));
+    this.end('cancel');
+  };
 
   get peer(): TransportAddress {
     return this.source;
@@ -136,6 +138,9 @@ export class IncomingCall extends SipSession {
   private respondFinal(res: SipResponse): void {
     this.final = res;
     this.tx.respond(res);
+    // A CANCEL after the final response changes nothing, and the transaction outlives the call by up to 32 s
+    // (Timer L): its listener must not keep the call, its media and its session alive that long.
+    this.tx.off('cancelled', this.onCancel);
   }
 
   private waitForAck(): Promise<void> {

@@ -195,6 +195,8 @@ test('CANCEL while ringing: 200, then 487 with the tag of the 180', async () => 
 test('CANCEL after the 200: the CANCEL gets 200, the INVITE no 487, the call goes on', async () => {
   const c = caller();
   const call = await c.establish();
+  // The INVITE transaction lives on for Timer L after the 200: it must not hold the call through its listener.
+  assert.equal(call.tx.listenerCount('cancelled'), 0, 'the final response detached the call from its transaction');
   c.cancel();
   await peer.response(200, 'CANCEL');
   await sleep(100);
