@@ -64,6 +64,7 @@ const BATCH = 200;
 export class DocTable<F> implements DocRepo<F> {
   protected readonly columns: IndexColumn[];
   private readonly select: string;
+  private readonly insertSql: string;
 
   constructor(
     protected readonly db: Db,
@@ -71,24 +72,38 @@ export class DocTable<F> implements DocRepo<F> {
   ) {
     this.columns = spec.columns ?? [];
     this.select = `SELECT id, account_id, created, modified, doc FROM ${spec.table}`;
+    const cols = this.columns.map((c) => `, ${c.column}`).join('');
+    this.insertSql =
+      `INSERT INTO ${spec.table} (id, account_id, created, modified, doc${cols})` +
+      ` VALUES (?, ?, ?, ?, ?${', ?'.repeat(this.columns.length)})`;
   }
 
   async create(accountId: string, input: NewDoc<F>): Promise<Stored<F>> {
+    let doc: StoredDoc | undefined;
+    await this.write(accountId, async (tx) => {
+      doc = await this.insert(tx, accountId, input);
+    });
+    return this.out(doc!);
+  }
+
+  /** Several documents in one transaction: all are written or none (a batch of CDRs costs one commit). */
+  async createMany(items: readonly { accountId: string; doc: NewDoc<F> }[]): Promise<void> {
+    if (!items.length) return;
+    await this.write(items[0].accountId, async (tx) => {
+      for (const { accountId, doc } of items) await this.insert(tx, accountId, doc);
+    });
+  }
+
+  private async insert(tx: Db, accountId: string, input: NewDoc<F>): Promise<StoredDoc> {
     const raw = input as JsonObject;
     const now = Date.now();
     const created = typeof raw.created === 'number' ? raw.created : now;
     const id = typeof raw.id === 'string' && raw.id !== '' ? raw.id : newId();
     const body = this.prepare(withoutKeys(raw, META));
     const doc: StoredDoc = { ...body, id, account_id: accountId, created, modified: Math.max(now, created) };
-    const cols = this.columns.map((c) => c.column);
-    const sql =
-      `INSERT INTO ${this.spec.table} (id, account_id, created, modified, doc${cols.map((c) => `, ${c}`).join('')})` +
-      ` VALUES (?, ?, ?, ?, ?${', ?'.repeat(cols.length)})`;
-    await this.write(accountId, async (tx) => {
-      await tx.run(sql, [id, accountId, created, doc.modified, JSON.stringify(body), ...this.values(body)]);
-      await this.spec.afterWrite?.(tx, doc);
-    });
-    return this.out(doc);
+    await tx.run(this.insertSql, [id, accountId, created, doc.modified, JSON.stringify(body), ...this.values(body)]);
+    await this.spec.afterWrite?.(tx, doc);
+    return doc;
   }
 
   async get(accountId: string, id: string): Promise<Stored<F> | undefined> {

@@ -155,6 +155,10 @@ export class CdrTable extends DocTable<CdrFields> implements CdrRepo {
     return this.create(accountId, doc);
   }
 
+  addMany(items: readonly { accountId: string; doc: NewDoc<CdrFields> }[]): Promise<void> {
+    return this.createMany(items);
+  }
+
   forCall(accountId: string, callId: string): Promise<CdrDoc[]> {
     return this.findAll('account_id = ? AND call_id = ?', [accountId, callId]);
   }

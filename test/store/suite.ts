@@ -984,6 +984,29 @@ export function runStoreSuite(name: string, open: () => Promise<Store>): void {
         assert.deepEqual((await store.cdrs.list(b.id)).items, []);
         await assert.rejects(store.cdrs.add(a.id, { call_id: '' }), ValidationError);
       });
+
+      it('adds a batch in one transaction: all of it, or none when one CDR is refused', async () => {
+        await store.cdrs.addMany([
+          { accountId: a.id, doc: { call_id: 'm1', billing_seconds: 3 } },
+          { accountId: b.id, doc: { call_id: 'm1' } },
+          { accountId: a.id, doc: { call_id: 'm2' } },
+        ]);
+        assert.deepEqual(
+          (await store.cdrs.forCall(a.id, 'm1')).map((c) => [c.call_id, c.account_id, c.billing_seconds]),
+          [['m1', a.id, 3]],
+        );
+        assert.equal((await store.cdrs.forCall(b.id, 'm1')).length, 1);
+        assert.equal((await store.cdrs.forCall(a.id, 'm2')).length, 1);
+        await assert.rejects(
+          store.cdrs.addMany([
+            { accountId: a.id, doc: { call_id: 'm3' } },
+            { accountId: a.id, doc: { call_id: '' } },
+          ]),
+          ValidationError,
+        );
+        assert.deepEqual(await store.cdrs.forCall(a.id, 'm3'), [], 'the batch was rolled back');
+        await store.cdrs.addMany([]);
+      });
     });
 
     describe('recordings', () => {
