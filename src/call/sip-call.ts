@@ -93,6 +93,9 @@ export interface CallInfo {
 
 const ALL_KEYS = '0123456789*#ABCD';
 
+// abort() without a reason builds a DOMException, stack trace and all, on every call; this one is made once.
+const STOPPED = new DOMException('stopped by the call', 'AbortError');
+
 /** Where and how to send RTP, from a negotiated SDP. */
 export function remoteOf(m: NegotiatedMedia): RemoteMedia {
   return {
@@ -309,7 +312,7 @@ export class SipCall extends EventEmitter implements Call {
   interrupt(): void {
     if (this.isEnded() || this.interrupted) return;
     this.interrupted = true;
-    this.interruption.abort();
+    this.interruption.abort(STOPPED);
   }
 
   resume(): void {
@@ -364,7 +367,7 @@ export class SipCall extends EventEmitter implements Call {
     this.hangupSipCode = sipCode;
     this.endedAt = Date.now();
     this.setState('ended');
-    this.ended.abort();
+    this.ended.abort(STOPPED);
     void this.media.close();
     this.emit('hangup', cause, sipCode);
   }
@@ -378,10 +381,11 @@ export class SipCall extends EventEmitter implements Call {
     offer.answer(answer.answer);
   }
 
-  /** A signal that fires when the call ends or `signal` does. */
-  private scope(signal?: AbortSignal): AbortSignal {
-    const base = [this.ended.signal, this.interruption.signal];
-    return AbortSignal.any(signal ? [signal, ...base] : base);
+  /** A signal that fires when the call ends, is interrupted, or one of `signals` fires (one `any`, not nested). */
+  private scope(...signals: (AbortSignal | undefined)[]): AbortSignal {
+    const all = [this.ended.signal, this.interruption.signal];
+    for (const signal of signals) if (signal) all.push(signal);
+    return AbortSignal.any(all);
   }
 
   // ---- primitives -------------------------------------------------------------------------------------
@@ -428,13 +432,13 @@ export class SipCall extends EventEmitter implements Call {
     if ('error' in prepared) return { reason: 'error', error: prepared.error };
     if (this.currentState === 'ringing') await this.answer();
     const stop = new AbortController();
-    const signal = AbortSignal.any([this.scope(opts.signal), stop.signal]);
+    const signal = this.scope(opts.signal, stop.signal);
     const terminators = opts.terminators ?? '';
     let digit: string | undefined;
     const onDigit = (d: string): void => {
       if (terminators.includes(d)) {
         digit = d;
-        stop.abort();
+        stop.abort(STOPPED);
       }
     };
     this.on('dtmf', onDigit);
@@ -549,7 +553,7 @@ export class SipCall extends EventEmitter implements Call {
     const speech = opts.speech!;
     const file = join(this.deps.recordDir, `speech-${randomBytes(8).toString('hex')}.wav`);
     const keyPressed = new AbortController();
-    const onDigit = (): void => keyPressed.abort();
+    const onDigit = (): void => keyPressed.abort(STOPPED);
     if (opts.dtmf !== false) {
       if (this.buffer.length) return this.collect({ ...opts, speech: undefined });
       this.on('dtmf', onDigit);
@@ -568,7 +572,7 @@ export class SipCall extends EventEmitter implements Call {
         terminators: '',
         trimSilence: true,
       },
-      AbortSignal.any([this.scope(opts.signal), keyPressed.signal]),
+      this.scope(opts.signal, keyPressed.signal),
     );
     this.off('dtmf', onDigit);
     try {
@@ -613,7 +617,7 @@ export class SipCall extends EventEmitter implements Call {
       // RTP and in-band digits stop the recording in the worker; this catches SIP INFO ones too.
       if (terminators.includes(d) && !infoTerminator) {
         infoTerminator = d;
-        stop.abort();
+        stop.abort(STOPPED);
       }
     };
     this.on('dtmf', onDigit);
@@ -628,7 +632,7 @@ export class SipCall extends EventEmitter implements Call {
         terminators,
         trimSilence: opts.trimSilence ?? false,
       },
-      AbortSignal.any([this.scope(opts.signal), stop.signal]),
+      this.scope(opts.signal, stop.signal),
     );
     this.off('dtmf', onDigit);
     const terminator = r.terminator ?? infoTerminator;
@@ -673,7 +677,7 @@ export class SipCall extends EventEmitter implements Call {
     return {
       id,
       stop: async () => {
-        stop.abort();
+        stop.abort(STOPPED);
         const r = await done;
         return r.durationMs > 0 ? this.recordingFile(id, r.durationMs, file) : undefined;
       },
@@ -767,12 +771,12 @@ export class SipCall extends EventEmitter implements Call {
     if (startedNow) opts.onEvent?.({ type: 'start', room: opts.room, participants: rooms.size(opts.room) });
     const scope = this.scope(opts.signal);
     const left = new AbortController();
-    const onEnd = (): void => left.abort();
+    const onEnd = (): void => left.abort(STOPPED);
     room.once('end', onEnd);
     if (!room.started) {
       // Hold music (or silence) until a member who starts the conference joins.
       const started = new AbortController();
-      room.once('start', () => started.abort());
+      room.once('start', () => started.abort(STOPPED));
       const waiting = AbortSignal.any([scope, started.signal, left.signal]);
       if (opts.waitMusic) await this.play(opts.waitMusic, { loop: 0, signal: waiting });
       else await this.wait(Infinity, { signal: waiting });
@@ -787,7 +791,7 @@ export class SipCall extends EventEmitter implements Call {
       const recorder = opts.record && !room.recordingBy ? await this.startRecording({ legs: 'both' }) : undefined;
       if (recorder) room.recordingBy = this.id;
       const key = (d: string): void => {
-        if (d === opts.hangupOnKey) left.abort();
+        if (d === opts.hangupOnKey) left.abort(STOPPED);
       };
       this.on('dtmf', key);
       const why = await this.wait(opts.timeLimitMs ?? Infinity, { signal: AbortSignal.any([scope, left.signal]) });

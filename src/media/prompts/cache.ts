@@ -86,12 +86,16 @@ const FORMAT_VERSION = 1;
 const EXT = '.ul';
 const URL_META_PREFIX = 'u-';
 const TOUCH_INTERVAL_MS = 60_000;
+/** A hit trusts a stat this recent: a greeting played to every caller costs one stat a second, not one a call. */
+const SEEN_FRESH_MS = 1_000;
 /** Heuristic freshness (Last-Modified without Cache-Control) is capped at one day (RFC 9111 §4.2.2). */
 const MAX_HEURISTIC_MS = 24 * 3600_000;
 
 interface FileEntry {
   size: number;
   lastUsed: number;
+  /** When a stat last found the file on disk. */
+  seenAt?: number;
 }
 
 interface UrlEntry {
@@ -276,10 +280,11 @@ export class PromptCache {
     );
   }
 
+  /** Indexes a file just written or found by a stat (so it counts as seen). */
   private addFile(name: string, size: number, lastUsed: number): void {
     const old = this.files.get(name);
     if (old) this.totalBytes -= old.size;
-    this.files.set(name, { size, lastUsed });
+    this.files.set(name, { size, lastUsed, seenAt: this.now() });
     this.totalBytes += size;
   }
 
@@ -290,18 +295,22 @@ export class PromptCache {
     this.files.delete(name);
   }
 
-  /** A hit: one stat to confirm the file is still there, then LRU bookkeeping. */
+  /** A hit: a stat to confirm the file is still there (unless one just did), then LRU bookkeeping. */
   private async hit(name: string, warning?: string): Promise<PreparedPrompt | undefined> {
     const entry = this.files.get(name);
     if (!entry) return undefined;
     const path = join(this.dir, name);
-    const st = await stat(path).catch(() => undefined);
-    if (!st) {
-      this.dropFile(name);
-      return undefined;
+    const now = this.now();
+    if (entry.seenAt === undefined || now - entry.seenAt >= SEEN_FRESH_MS) {
+      const st = await stat(path).catch(() => undefined);
+      if (!st) {
+        this.dropFile(name);
+        return undefined;
+      }
+      entry.seenAt = now;
     }
     this.touch(name, entry);
-    return prepared(path, st.size, warning);
+    return prepared(path, entry.size, warning);
   }
 
   private touch(name: string, entry: FileEntry): void {
