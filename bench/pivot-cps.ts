@@ -38,7 +38,7 @@ import {
   stats,
 } from './pivot-bench-lib.js';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
 const rate = Number(arg('rate', '200'));
 const calls = Number(arg('calls', '6000'));
@@ -118,6 +118,7 @@ try {
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
   const cpuBefore = process.cpuUsage();
+  const eluBefore = performance.eventLoopUtilization();
   const started = nowMs();
   const run = await runSipp({
     scenario,
@@ -130,6 +131,7 @@ try {
   }).done;
   const elapsedS = (nowMs() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
+  const elu = performance.eventLoopUtilization(eluBefore);
   clearInterval(sampler);
   loop.disable();
   await settle();
@@ -221,6 +223,10 @@ try {
     // How late the main thread's event loop ran timers (1 ms resolution): time it was blocked by something.
     event_loop_delay_ms_p99: round(loop.percentile(99) / 1e6),
     event_loop_delay_ms_max: round(loop.max / 1e6),
+    // The main thread (signalling, routing, webhooks) alone: how busy it was, and its time per call. Queueing
+    // behind it is what the tail of (a) is made of.
+    main_thread_utilization: round(elu.utilization, 2),
+    main_thread_ms_per_call: round(elu.active / Math.max(1, run.successful), 3),
     pivot_cpu_cores: round((cpu.user + cpu.system) / 1e6 / elapsedS, 2),
     pivot_cpu_ms_per_call: round((cpu.user + cpu.system) / 1000 / Math.max(1, run.successful), 3),
     far_end_cpu_cores: round(far.cpuCores, 2),

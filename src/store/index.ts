@@ -6,5 +6,6 @@ export { LATEST_VERSION, MIGRATIONS, migrate, schemaVersion, type Migration } fr
 export { debugId } from './pivot-debug.js';
 export { createStore } from './store.js';
 export { openStore } from './open.js';
+export { withRoutingCache, type RoutingCacheOptions } from './routing-cache.js';
 export { openPostgresDb, openPostgresStore, toPgPlaceholders, type PostgresOptions } from './postgres.js';
 export { openSqliteStore, type SqliteStoreOptions } from './sqlite.js';
