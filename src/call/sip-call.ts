@@ -367,8 +367,10 @@ export class SipCall extends EventEmitter implements Call {
     this.hangupSipCode = sipCode;
     this.endedAt = Date.now();
     this.setState('ended');
-    this.ended.abort(STOPPED);
+    // Closed first: the worker then ends what the session was doing at once, and the primitives woken by the
+    // abort need not tell it to stop each one.
     void this.media.close();
+    this.ended.abort(STOPPED);
     this.emit('hangup', cause, sipCode);
   }
 

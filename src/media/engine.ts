@@ -287,11 +287,20 @@ export class MediaSession extends EventEmitter {
   private op<T>(build: (op: number) => Command, signal?: AbortSignal, onAbort?: (op: number) => void): Promise<T> {
     const op = this.nextOp++;
     return new Promise<T>((resolve) => {
-      this.ops.set(op, { resolve });
-      this.post(build(op));
-      signal?.addEventListener('abort', () => (onAbort ? onAbort(op) : this.post({ t: 'stop', id: this.id, op })), {
-        once: true,
+      // Only an operation still running is stopped; one that ended lets go of the signal (which may outlive it).
+      const abort = (): void => {
+        if (!this.ops.has(op)) return;
+        if (onAbort) onAbort(op);
+        else this.post({ t: 'stop', id: this.id, op });
+      };
+      this.ops.set(op, {
+        resolve: (v) => {
+          signal?.removeEventListener('abort', abort);
+          resolve(v as T);
+        },
       });
+      this.post(build(op));
+      signal?.addEventListener('abort', abort, { once: true });
     });
   }
 
