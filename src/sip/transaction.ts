@@ -125,6 +125,8 @@ export class ServerTransaction extends EventEmitter<ServerTransactionEvents> {
         } else if (this.isInvite && st < 300) {
           this.state = 'accepted';
           this.transmit(res);
+          // Retransmitted INVITEs are absorbed from here on (RFC 6026 §8.5): the 2xx need not be kept for Timer L.
+          this.lastResponse = undefined;
           this.set('L', 64 * L.timers.T1, () => this.terminate());
         } else if (this.isInvite) {
           this.state = 'completed';
