@@ -224,18 +224,23 @@ class WebphoneCall {
     this.pc.getTransceivers()[0]?.receiver.track.onReceiveRtp.subscribe(this.fromBrowser);
   }
 
-  /** Called every second or so: a browser whose RTP stopped for `ms` is gone. */
+  /**
+   * Called every second or so: a connected browser that sent no RTP for `ms` (since it connected, or since its last
+   * packet) is gone. Before "connected" the connect timeout watches instead.
+   */
   checkSilence(now: number, ms: number): void {
+    if (!this.started) return;
     if (this.packets.from_browser !== this.seen) {
       this.seen = this.packets.from_browser;
       this.seenAt = now;
-    } else if (this.seen > 0 && now - this.seenAt >= ms) {
+    } else if (now - this.seenAt >= ms) {
       this.finish('media-lost', `no audio from the browser for ${Math.round(ms / 1000)} s`);
     }
   }
 
   private startSip(): void {
     this.started = true;
+    this.seenAt = Date.now();
     this.state = 'calling';
     this.gateway.changed(this);
     const sip = this.sip;

@@ -2,8 +2,8 @@
 // webhook serving TwiML, and a werift RTCPeerConnection in the test as the browser (PCMU + telephone-event,
 // loopback candidates, non-trickle). The prompt's audio arrives over SRTP, a digit sent as RFC 4733 reaches the
 // webhook, DELETE hangs up and the CDR and debug records show the call; Pivot's BYE, the browser leaving, a refusal
-// by Pivot's router and a browser that never connects each end the call with their reason; bad requests get errors
-// that name the field.
+// by Pivot's router, a browser that never connects and one that never sends audio each end the call with their
+// reason; bad requests get errors that name the field.
 //
 // Ports of this file: Pivot's RTP 41000-41199; SIP, HTTP and the gateway's own sockets are ephemeral.
 
@@ -197,7 +197,8 @@ describe('a web phone call', { timeout: 60_000 }, () => {
 
   test('the browser leaving (no more RTP for 10 s) ends the SIP leg', async () => {
     const { p, call } = await connectedCall('1002');
-    await callUntil(call.call_id, (c) => c.state === 'answered', 'answered');
+    // Answered, and the browser's audio has reached the gateway: it leaves a call it took part in.
+    await callUntil(call.call_id, (c) => c.state === 'answered' && c.packets.from_browser > 0, 'answered, with audio');
     // Another user of the account does not see it; its admin does.
     assert.deepEqual((await api.call('GET', calls(A.id), { token: alice.token })).body.data, []);
     const other = await api.call('GET', `${calls(A.id)}/${encodeURIComponent(call.call_id)}`, { token: alice.token });
@@ -211,6 +212,22 @@ describe('a web phone call', { timeout: 60_000 }, () => {
           .status === 404,
       "Pivot's leg to end",
       5000,
+    );
+  });
+
+  test('a browser that connects but never sends audio is gone after 10 s without RTP', async () => {
+    const p = peer();
+    const res = await api.call('PUT', calls(A.id), { token: A.token, data: { to: '1002', sdp: await p.offer() } });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    await p.answer(res.body.data.sdp);
+    await p.connected(5000);
+    // No microphone: the connection is up, but not one RTP packet comes.
+    const ended = await callUntil(res.body.data.call_id, (c) => c.state === 'ended', 'the end', A.token, 15_000);
+    assert.equal(ended.packets.from_browser, 0);
+    assert.deepEqual(
+      [ended.end.reason, ended.end.message],
+      ['media-lost', 'no audio from the browser for 10 s'],
+      JSON.stringify(ended),
     );
   });
 
