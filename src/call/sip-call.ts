@@ -12,6 +12,7 @@ import type { AsrProvider } from '../media/asr/types.js';
 import { ASR_NOT_CONFIGURED } from '../media/asr/registry.js';
 import { decodeAudio } from '../media/prompts/audio.js';
 import type { RemoteMedia } from '../media/protocol.js';
+import { randomHex } from '../sip/ids.js';
 import type { IncomingCall } from '../sip/incoming-call.js';
 import type { OutgoingCall } from '../sip/outgoing-call.js';
 import { answerOffer, createOffer, readAnswer, type LocalMedia, type NegotiatedMedia } from '../sip/sdp.js';
@@ -146,7 +147,7 @@ export class SipCall extends EventEmitter implements Call {
     info: CallInfo,
   ) {
     super();
-    this.id = info.id ?? sip.callId ?? `pivot-${randomBytes(8).toString('hex')}`;
+    this.id = info.id ?? sip.callId ?? `pivot-${randomHex(8)}`;
     this.accountId = info.accountId;
     this.direction = info.direction;
     this.from = info.from;

@@ -1,16 +1,11 @@
 // A SIP dialog (RFC 3261 §12): its id, CSeq counters, route set and remote target, the construction of requests
 // inside it (§12.2.1.1, loose and strict routing) and the checks on requests that arrive in it (§12.2.2).
 
-import { randomBytes } from 'node:crypto';
 import { Headers, type SipRequest, type SipResponse } from './message.js';
 import { callId, contacts, cseq, from, parseNameAddr, recordRoutes, tagOf, to, type NameAddr } from './headers.js';
 import type { TransportAddress } from './transport.js';
 
 export type DialogState = 'early' | 'confirmed' | 'terminated';
-
-export function newTag(): string {
-  return randomBytes(6).toString('hex');
-}
 
 /** Contact URI of a message, if it has exactly one usable Contact. */
 function contactUri(msg: SipRequest | SipResponse): string | undefined {

@@ -2,7 +2,8 @@
 // through the transaction and then retransmitted by us until the ACK arrives (§13.3.1.4: T1 doubling to T2,
 // given up after 64·T1 with a BYE), rejection, and CANCEL → 487.
 
-import { Dialog, newTag } from './dialog.js';
+import { Dialog } from './dialog.js';
+import { newTag } from './ids.js';
 import { callId, from, to, tagOf } from './headers.js';
 import type { SipRequest, SipResponse } from './message.js';
 import { createResponse } from './serialize.js';

@@ -2,9 +2,9 @@
 // challenges (401/407, once per challenge), follow 3xx redirects, ACK the 2xx, and keep only the first 2xx when
 // the request forks (the others are ACKed and hung up, §13.2.2.4). CANCEL before the answer, BYE after it.
 
-import { randomBytes } from 'node:crypto';
 import { authorize, credentialsHeaderFor, pickChallenge } from './digest.js';
-import { Dialog, newTag } from './dialog.js';
+import { Dialog } from './dialog.js';
+import { newTag, randomHex } from './ids.js';
 import { contacts, cseq, tagOf, to } from './headers.js';
 import { Headers, type SipRequest, type SipResponse } from './message.js';
 import { SipSession } from './session.js';
@@ -61,7 +61,7 @@ export class OutgoingCall extends SipSession {
   ) {
     super(stack);
     this.role = 'uac';
-    this.callIdValue = `${randomBytes(12).toString('hex')}@${stack.advertisedHost}`;
+    this.callIdValue = `${randomHex(12)}@${stack.advertisedHost}`;
     this.targets = [options.uri];
     this.result = new Promise((resolve) => (this.settle = resolve));
     this.localSdp = options.sdp;

@@ -7,10 +7,10 @@
 // NAT that, not the Contact, is where requests to the device must be sent — plus `+sip.instance` / `reg-id`
 // (RFC 5626) and Path (RFC 3327) when present.
 
-import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { DigestServer, VerifyResult } from './digest.js';
 import { callId, contacts, cseq, expiresOf, SipParseError, to, unquote, type NameAddr } from './headers.js';
+import { newTag } from './ids.js';
 import type { SipRequest, SipResponse } from './message.js';
 import { createResponse } from './serialize.js';
 import { realClock, type Clock, type Handle } from './timers.js';
@@ -453,7 +453,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     reason?: string,
     headers?: readonly (readonly [string, string])[],
   ): SipResponse {
-    return createResponse(req, status, reason, { toTag: randomBytes(6).toString('hex'), headers });
+    return createResponse(req, status, reason, { toTag: newTag(), headers });
   }
 
   private scheduleSweep(): void {

@@ -6,19 +6,13 @@
 // retransmissions are absorbed and answered with the last response, ACKs for non-2xx finals are absorbed, ACKs
 // for 2xx (end-to-end) and 2xx retransmissions / forks on the client side are passed up.
 
-import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { callId, cseq, formatVia, from, parseVia, tagOf, to, topVia, type Via } from './headers.js';
+import { newBranch, newTag } from './ids.js';
 import { Headers, MAGIC_COOKIE, type SipMessage, type SipRequest, type SipResponse } from './message.js';
 import { createResponse } from './serialize.js';
 import { realClock, timerConfig, type Clock, type Handle, type TimerConfig } from './timers.js';
-import {
-  newBranch,
-  responseDestination,
-  viaTransportOf,
-  type TransportAddress,
-  type TransportProtocol,
-} from './transport.js';
+import { responseDestination, viaTransportOf, type TransportAddress, type TransportProtocol } from './transport.js';
 import { checkRequest, checkResponse, type CheckOptions } from './validate.js';
 
 type MessageListener = (msg: SipMessage, source: TransportAddress) => void;
@@ -830,8 +824,4 @@ export class TransactionLayer {
       tx.respond(createResponse(req, 500, undefined, { toTag: tx.toTag ?? newTag() }));
     }
   }
-}
-
-function newTag(): string {
-  return randomBytes(6).toString('hex');
 }

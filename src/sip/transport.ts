@@ -12,8 +12,8 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { createServer, connect, isIP, type Server as NetServer, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { randomBytes } from 'node:crypto';
 import { formatVia, parseVia, topVia, type Via } from './headers.js';
+import { newTag } from './ids.js';
 import { Headers, headerKey, type SipMessage, type SipRequest, type SipResponse } from './message.js';
 import { parseMessage, StreamFramer, type ParseLimits } from './parser.js';
 import { serialize } from './serialize.js';
@@ -238,8 +238,7 @@ export function badRequestFor(raw: Buffer, reason: string, status = 400): SipRes
   const csMethod = cs.split(/\s+/)[1];
   if (!csMethod || csMethod.toUpperCase() === 'ACK') return undefined;
   if (/^ACK /i.test(start)) return undefined;
-  if (!/;\s*tag\s*=/i.test(toV.slice(Math.max(0, toV.lastIndexOf('>')))))
-    toV += `;tag=${randomBytes(6).toString('hex')}`;
+  if (!/;\s*tag\s*=/i.test(toV.slice(Math.max(0, toV.lastIndexOf('>'))))) toV += `;tag=${newTag()}`;
   const headers = new Headers();
   for (const v of via) headers.append('Via', v);
   headers.append('From', fromV);
@@ -755,9 +754,4 @@ function skipFramed(buf: Buffer, messages: SipMessage[]): Buffer {
     pos = end + m.body.length;
   }
   return buf.subarray(Math.min(pos, buf.length));
-}
-
-/** A random Via branch with the RFC 3261 magic cookie. */
-export function newBranch(): string {
-  return `z9hG4bK${randomBytes(10).toString('base64url')}`;
 }
