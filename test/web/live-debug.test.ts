@@ -16,12 +16,13 @@ import { curlCommand } from '../../web/src/debug/curl.js';
 import { lines, prettyXml, tokenize } from '../../web/src/debug/format.js';
 import {
   NO_FILTERS,
-  foldEvent,
+  lineOfEvent,
   groupIterations,
   iterationResult,
   matchesFilters,
   queryOf,
   filtersOf,
+  type CallSummary,
   type DebugRecord,
 } from '../../web/src/debug/model.js';
 import { webRig, type WebRig } from '../helpers/browser.js';
@@ -379,27 +380,32 @@ test('records become iterations; a live record updates a line; filters live in t
     ],
   );
 
-  let line = foldEvent(undefined, {
-    ...r('request', 1, { from_number: '+14155550100', to_number: '2000', callflow_id: 'cf' }),
-    call: { iterations: 1 },
-  });
-  line = foldEvent(line, {
-    ...r('response', 1, { resp_status_code: 200, duration_ms: 12 }),
-    call: { iterations: 1, duration_ms: 12 },
-  });
-  assert.deepEqual(
-    [line.from_number, line.to_number, line.last_status_code, line.duration_ms, line.result],
-    ['+14155550100', '2000', 200, 12, 'ok'],
-  );
-  line = foldEvent(line, {
-    ...r('error', 2, { error: { code: 11200, message: 'HTTP 500', type: 'http' } }),
-    call: { iterations: 2 },
-  });
-  assert.deepEqual([line.result, line.error_code, line.iterations], ['http_error', 11200, 2]);
-  // A server's event carries the whole line: it is taken as is (without the call's own fields).
+  // A server's event carries the call's whole line: it is taken as is (without the call's own fields).
+  const line: CallSummary = {
+    call_id: 'c1',
+    created: 1000,
+    debug_id: 'c1',
+    iteration: 1,
+    iterations: 2,
+    duration_ms: 12,
+    has_schema_errors: false,
+    has_json_errors: false,
+    has_errors: true,
+    from_number: '+14155550100',
+    to_number: '2000',
+    callflow_id: 'cf',
+    last_status_code: 500,
+    error_code: 11200,
+    result: 'http_error',
+  };
   const hubLine = { ...line, iterations: 3, result: 'timeout' as const, from: 'sipp@127.0.0.1', request: '2000@x' };
-  const taken = foldEvent({ ...line, live: false }, { ...r('error', 3), call: hubLine });
-  assert.deepEqual([taken.iterations, taken.result, taken.live, 'from' in taken], [3, 'timeout', false, false]);
+  const taken = lineOfEvent({ ...line, live: false }, { ...r('error', 3), call: hubLine });
+  assert.deepEqual(
+    [taken?.iterations, taken?.result, taken?.live, taken && 'from' in taken],
+    [3, 'timeout', false, false],
+  );
+  assert.equal(lineOfEvent(undefined, { ...r('error', 3), call: hubLine })?.live, true, 'a new call is live');
+  assert.equal(lineOfEvent(line, r('request', 1)), undefined, 'an event without a line gives none');
 
   const now = 10_000_000;
   const f = { ...NO_FILTERS, number: '415 555', status: 'error', action: 'cf' };

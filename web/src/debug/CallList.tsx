@@ -15,7 +15,7 @@ import {
   TIME_PRESETS,
   apiQuery,
   filtersOf,
-  foldEvent,
+  lineOfEvent,
   formatMs,
   hasFilters,
   matchesFilters,
@@ -237,13 +237,15 @@ export function CallList() {
       // filters still want it.
       const d = e.data as unknown as DebugEventData;
       const prev = itemsRef.current.find((s) => s.call_id === callId);
-      if (matchesFilters(foldEvent(prev, d), filtersRef.current, Date.now())) flash(callId);
+      const next = lineOfEvent(prev, d);
+      if (!next) return;
+      if (matchesFilters(next, filtersRef.current, Date.now())) flash(callId);
       list.setData((old) => {
         const items = old?.items ?? [];
-        const line = foldEvent(
+        const line = lineOfEvent(
           items.find((s) => s.call_id === callId),
           d,
-        );
+        )!;
         const rest = items.filter((s) => s.call_id !== callId);
         if (!matchesFilters(line, filtersRef.current, Date.now())) return { ...old, items: rest };
         return { ...old, items: [line, ...rest].sort(newestFirst) };

@@ -447,8 +447,6 @@ export type DebugEventData = DebugRecord & {
   call?: Partial<CallSummary> & { caller_id_number?: string; request?: string; to?: string; from?: string };
 };
 
-const userPart = (v: string | undefined): string | undefined => (v ? v.split('@')[0] : undefined);
-
 /** The fields of a list line, from the event's `call` (which also has the call's own fields). */
 const LINE_KEYS: (keyof CallSummary)[] = [
   'call_id',
@@ -477,55 +475,14 @@ const LINE_KEYS: (keyof CallSummary)[] = [
 ];
 
 /**
- * A line updated with one live record. The event carries the call's whole line (the server's own fold): it is taken
- * as is. Without one, the record is folded in here the same way.
+ * The list line of a live record: the event carries the call's whole line (the server's own fold, as GET
+ * /pivot/debug has it), taken as is; the call's own fields (`from`, `request`…) are left out. An event without a
+ * line gives none (the list reads the call again when it next reloads).
  */
-export function foldEvent(prev: CallSummary | undefined, e: DebugEventData): CallSummary {
-  const hub = e.call ?? {};
-  if (hub.result !== undefined && typeof hub.created === 'number') {
-    const line: Partial<CallSummary> = {};
-    for (const k of LINE_KEYS) if (hub[k] !== undefined) (line as Record<string, unknown>)[k] = hub[k];
-    return { ...(line as CallSummary), live: prev ? prev.live : true };
-  }
-  const s: CallSummary = prev
-    ? { ...prev }
-    : {
-        call_id: e.call_id,
-        created: e.created,
-        debug_id: e.debug_id ?? e.call_id,
-        iteration: e.iteration,
-        iterations: e.iteration,
-        duration_ms: 0,
-        has_schema_errors: false,
-        has_json_errors: false,
-        has_errors: false,
-        result: 'ok',
-        live: true,
-      };
-  s.iterations = Math.max(s.iterations, e.iteration);
-  if (typeof e.duration_ms === 'number') s.duration_ms += Math.round(e.duration_ms);
-  s.last_created = Math.max(s.last_created ?? 0, e.created);
-  if (e.kind === 'request') s.uri ??= e.uri;
-  if (e.kind === 'response' && typeof e.resp_status_code === 'number') {
-    s.last_status_code = e.resp_status_code;
-    s.status_code ??= e.resp_status_code;
-  }
-  s.from_number ??= e.from_number ?? hub.caller_id_number ?? userPart(hub.from);
-  s.to_number ??= e.to_number ?? userPart(hub.request) ?? userPart(hub.to);
-  s.callflow_id ??= e.callflow_id;
-  s.callflow_name ??= e.callflow_name;
-  if (e.kind === 'error') {
-    s.has_errors = true;
-    if (isSoftError(e.error)) {
-      s.has_warnings = true;
-      if (s.result === 'ok') s.result = 'warning';
-    } else if (!isFailure(s.result)) {
-      s.result = resultOfType(e.error?.type ?? 'http');
-      const code = Number(e.error?.code);
-      if (Number.isInteger(code)) s.error_code = code;
-      s.error_type = e.error?.type;
-      s.error_message = e.error?.message;
-    }
-  }
-  return s;
+export function lineOfEvent(prev: CallSummary | undefined, e: DebugEventData): CallSummary | undefined {
+  const hub = e.call;
+  if (!hub || hub.result === undefined || typeof hub.created !== 'number') return undefined;
+  const line: Partial<CallSummary> = {};
+  for (const k of LINE_KEYS) if (hub[k] !== undefined) (line as Record<string, unknown>)[k] = hub[k];
+  return { ...(line as CallSummary), live: prev ? prev.live : true };
 }
