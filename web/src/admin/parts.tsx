@@ -2,10 +2,10 @@
 // error, empty, nothing matches), copy and show/hide of secrets, polling while the page is visible, and the
 // small formatters. Styles in admin.css.
 
-import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { ApiError } from '../api/client';
 import { useSession } from '../api/session';
-import { Button, EmptyState, ErrorBanner, Loading, useToast } from '../components/ui';
+import { Button, EmptyState, ErrorBanner, Loading, Modal, useToast } from '../components/ui';
 import './admin.css';
 
 /** True when the signed-in user may change things (the API refuses writes to `user`-level tokens). */
@@ -140,6 +140,68 @@ export function ListState<T>({
         children
       )}
     </>
+  );
+}
+
+/** A list's search box and its count (`children`, given the number of items), once it has something to search. */
+export function ListToolbar({
+  items,
+  children,
+  ...search
+}: { items: readonly unknown[] | undefined; children: (total: number) => ReactNode } & Parameters<
+  typeof SearchBox
+>[0]) {
+  if (!items?.length) return null;
+  return (
+    <div className="toolbar">
+      <SearchBox {...search} />
+      {children(items.length)}
+    </div>
+  );
+}
+
+/**
+ * A dialog around one form: Cancel and the submit button in its footer (the button submits the form by its id).
+ * While the form is busy saving, the dialog stays open and Cancel waits.
+ */
+export function FormModal({
+  title,
+  submitLabel,
+  busy,
+  onClose,
+  onSubmit,
+  open = true,
+  children,
+}: {
+  title: string;
+  submitLabel: ReactNode;
+  busy: boolean;
+  onClose: () => void;
+  onSubmit: (e: FormEvent) => void;
+  open?: boolean;
+  children: ReactNode;
+}) {
+  const formId = useId();
+  return (
+    <Modal
+      title={title}
+      open={open}
+      onClose={() => !busy && onClose()}
+      footer={
+        <>
+          <Button onClick={onClose} disabled={busy}>
+            Cancel
+          </Button>
+          <Button type="submit" form={formId} variant="primary" busy={busy}>
+            {submitLabel}
+          </Button>
+        </>
+      }
+    >
+      <form id={formId} onSubmit={onSubmit} noValidate>
+        {children}
+      </form>
+    </Modal>
   );
 }
 

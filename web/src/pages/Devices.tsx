@@ -11,7 +11,6 @@ import {
   Button,
   Checkbox,
   EmptyState,
-  Modal,
   PageHeader,
   SelectField,
   TextField,
@@ -23,13 +22,14 @@ import {
   ListState,
   Notice,
   ReadOnlyNotice,
-  SearchBox,
   asApiError,
   fieldError,
   matches,
   randomPassword,
   useIsAdmin,
   usePolling,
+  FormModal,
+  ListToolbar,
 } from '../admin/parts';
 import { RegistrationSummary, SipCredentialsDialog, type Registration, type SipServer } from '../admin/SipCredentials';
 
@@ -135,113 +135,105 @@ function DeviceForm({
   };
 
   return (
-    <Modal
+    <FormModal
       title={editing ? `Edit “${device?.name ?? 'device'}”` : 'New device'}
-      open
+      submitLabel={editing ? 'Save changes' : 'Create device'}
+      busy={save.busy}
       onClose={onClose}
-      footer={
-        <>
-          <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" form={formId} variant="primary" busy={save.busy}>
-            {editing ? 'Save changes' : 'Create device'}
-          </Button>
-        </>
-      }
+      onSubmit={submit}
     >
-      <form id={formId} onSubmit={submit} noValidate>
+      <TextField
+        label="Name"
+        name="name"
+        autoFocus
+        maxLength={128}
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        error={nameError ?? fieldError(save.error, 'name')}
+      />
+      <div className="form-row">
+        <SelectField
+          label="Type"
+          name="device_type"
+          value={type}
+          onChange={(e) => setType(e.target.value)}
+          options={TYPES.some((t) => t.value === type) ? TYPES : [...TYPES, { value: type, label: type || '(none)' }]}
+          error={fieldError(save.error, 'device_type')}
+        />
+        <SelectField
+          label="Owner"
+          name="owner_id"
+          value={owner}
+          onChange={(e) => setOwner(e.target.value)}
+          options={[
+            { value: '', label: 'Nobody (shared device)' },
+            ...users.map((u) => ({ value: u.id, label: userName(u) ?? u.id })),
+          ]}
+          hint="Optional: the user this phone belongs to (they can then see its password)."
+          error={fieldError(save.error, 'owner_id')}
+        />
+      </div>
+      {editing ? (
+        <Checkbox
+          label="Enabled"
+          checked={enabled}
+          onChange={(e) => setEnabled(e.target.checked)}
+          hint="A disabled device cannot register or be called; its phone is logged out at once."
+        />
+      ) : null}
+      <fieldset className="form-group">
+        <legend>SIP credentials</legend>
         <TextField
-          label="Name"
-          name="name"
-          autoFocus
-          maxLength={128}
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-          error={nameError ?? fieldError(save.error, 'name')}
+          label="SIP username"
+          name="sip.username"
+          autoComplete="off"
+          spellCheck={false}
+          value={username}
+          onChange={(e) => setUsername(e.target.value)}
+          placeholder={editing ? undefined : 'generated when blank'}
+          hint={editing ? undefined : 'Letters, digits and . _ - are safest. Leave blank to have one made up.'}
+          error={fieldError(save.error, 'sip.username')}
         />
-        <div className="form-row">
-          <SelectField
-            label="Type"
-            name="device_type"
-            value={type}
-            onChange={(e) => setType(e.target.value)}
-            options={TYPES.some((t) => t.value === type) ? TYPES : [...TYPES, { value: type, label: type || '(none)' }]}
-            error={fieldError(save.error, 'device_type')}
-          />
-          <SelectField
-            label="Owner"
-            name="owner_id"
-            value={owner}
-            onChange={(e) => setOwner(e.target.value)}
-            options={[
-              { value: '', label: 'Nobody (shared device)' },
-              ...users.map((u) => ({ value: u.id, label: userName(u) ?? u.id })),
-            ]}
-            hint="Optional: the user this phone belongs to (they can then see its password)."
-            error={fieldError(save.error, 'owner_id')}
-          />
-        </div>
-        {editing ? (
-          <Checkbox
-            label="Enabled"
-            checked={enabled}
-            onChange={(e) => setEnabled(e.target.checked)}
-            hint="A disabled device cannot register or be called; its phone is logged out at once."
-          />
-        ) : null}
-        <fieldset className="form-group">
-          <legend>SIP credentials</legend>
-          <TextField
-            label="SIP username"
-            name="sip.username"
-            autoComplete="off"
-            spellCheck={false}
-            value={username}
-            onChange={(e) => setUsername(e.target.value)}
-            placeholder={editing ? undefined : 'generated when blank'}
-            hint={editing ? undefined : 'Letters, digits and . _ - are safest. Leave blank to have one made up.'}
-            error={fieldError(save.error, 'sip.username')}
-          />
-          <div className="field">
-            <label htmlFor={`${formId}-pw`}>{editing ? 'New SIP password' : 'SIP password'}</label>
-            <div className="input-with-button">
-              <input
-                id={`${formId}-pw`}
-                name="sip.password"
-                type="text"
-                autoComplete="new-password"
-                spellCheck={false}
-                value={password}
-                placeholder={editing ? 'unchanged' : 'generated when blank'}
-                onChange={(e) => setPassword(e.target.value)}
-                aria-invalid={!!fieldError(save.error, 'sip.password') || undefined}
-                aria-describedby={`${formId}-pw-hint`}
-              />
-              <Button className="btn-small" onClick={() => setPassword(randomPassword(16))}>
-                Generate
-              </Button>
-            </div>
-            <div className="hint" id={`${formId}-pw-hint`}>
-              {editing ? 'Leave blank to keep the current password.' : 'Leave blank to have a strong one made up.'}
-            </div>
-            {fieldError(save.error, 'sip.password') ? (
-              <div className="field-error" role="alert">
-                {fieldError(save.error, 'sip.password')}
-              </div>
-            ) : null}
+        <div className="field">
+          <label htmlFor={`${formId}-pw`}>{editing ? 'New SIP password' : 'SIP password'}</label>
+          <div className="input-with-button">
+            <input
+              id={`${formId}-pw`}
+              name="sip.password"
+              type="text"
+              autoComplete="new-password"
+              spellCheck={false}
+              value={password}
+              placeholder={editing ? 'unchanged' : 'generated when blank'}
+              onChange={(e) => setPassword(e.target.value)}
+              aria-invalid={!!fieldError(save.error, 'sip.password') || undefined}
+              aria-describedby={`${formId}-pw-hint`}
+            />
+            <Button className="btn-small" onClick={() => setPassword(randomPassword(16))}>
+              Generate
+            </Button>
           </div>
-          {credsChange ? (
-            <p className="banner banner-warn">
-              New credentials log the phone out: it must be configured with them to register again.
-            </p>
+          <div className="hint" id={`${formId}-pw-hint`}>
+            {editing ? 'Leave blank to keep the current password.' : 'Leave blank to have a strong one made up.'}
+          </div>
+          {fieldError(save.error, 'sip.password') ? (
+            <div className="field-error" role="alert">
+              {fieldError(save.error, 'sip.password')}
+            </div>
           ) : null}
-        </fieldset>
-        <FormErrorBanner
-          error={save.error}
-          fields={FORM_FIELDS}
-          title={editing ? 'The device was not saved' : 'The device was not created'}
-        />
-      </form>
-    </Modal>
+        </div>
+        {credsChange ? (
+          <p className="banner banner-warn">
+            New credentials log the phone out: it must be configured with them to register again.
+          </p>
+        ) : null}
+      </fieldset>
+      <FormErrorBanner
+        error={save.error}
+        fields={FORM_FIELDS}
+        title={editing ? 'The device was not saved' : 'The device was not created'}
+      />
+    </FormModal>
   );
 }
 
@@ -379,19 +371,19 @@ export function DevicesPage() {
           {statusError.detail} — it is tried again every few seconds.
         </Notice>
       ) : null}
-      {list.data && list.data.length > 0 ? (
-        <div className="toolbar">
-          <SearchBox
-            value={query}
-            onChange={setQuery}
-            label="Search devices"
-            placeholder="Search name, username, owner"
-          />
+      <ListToolbar
+        items={list.data}
+        value={query}
+        onChange={setQuery}
+        label="Search devices"
+        placeholder="Search name, username, owner"
+      >
+        {(total) => (
           <span className="count" aria-live="polite">
-            {(list.data ?? []).filter((d) => registrationOf(d)?.registered).length} of {list.data.length} registered
+            {(list.data ?? []).filter((d) => registrationOf(d)?.registered).length} of {total} registered
           </span>
-        </div>
-      ) : null}
+        )}
+      </ListToolbar>
       <ListState
         what="devices"
         load={list}

@@ -11,7 +11,6 @@ import {
   Button,
   EmptyState,
   Field,
-  Modal,
   PageHeader,
   SelectField,
   Spinner,
@@ -26,13 +25,14 @@ import {
   ListState,
   Notice,
   ReadOnlyNotice,
-  SearchBox,
   asApiError,
   fieldError,
   formatBytes,
   formatDuration,
   matches,
   useIsAdmin,
+  FormModal,
+  ListToolbar,
 } from '../admin/parts';
 
 interface MediaDoc {
@@ -142,7 +142,6 @@ function UploadDialog({
   onDone: (m: MediaDoc) => void;
 }) {
   const { base } = useAccount();
-  const formId = useId();
   const fileId = useId();
   const [file, setFile] = useState<File | undefined>(initialFile);
   const [name, setName] = useState(initialFile ? nameFromFile(initialFile) : '');
@@ -167,93 +166,77 @@ function UploadDialog({
 
   const fileError = (tried && !file ? 'Choose an audio file.' : undefined) ?? fieldError(upload.error, 'file');
   return (
-    <Modal
-      title="Upload a prompt"
-      open
-      onClose={() => !upload.busy && onClose()}
-      footer={
-        <>
-          <Button onClick={onClose} disabled={upload.busy}>
-            Cancel
-          </Button>
-          <Button type="submit" form={formId} variant="primary" busy={upload.busy}>
-            Upload
-          </Button>
-        </>
-      }
-    >
-      <form id={formId} onSubmit={submit} noValidate>
-        <div
-          className={`drop-zone${over ? ' over' : ''}`}
-          onDragOver={(e) => {
-            e.preventDefault();
-            e.stopPropagation();
-            setOver(true);
-          }}
-          onDragLeave={() => setOver(false)}
-          onDrop={(e) => {
-            e.preventDefault();
-            e.stopPropagation();
-            setOver(false);
-            pick(e.dataTransfer.files[0]);
-          }}
-        >
-          <div className={`field${fileError ? ' field-invalid' : ''}`} style={{ marginBottom: 0 }}>
-            <label htmlFor={fileId}>Audio file</label>
-            <input
-              id={fileId}
-              type="file"
-              name="file"
-              accept={ACCEPT}
-              aria-invalid={!!fileError || undefined}
-              aria-describedby={`${fileId}-hint`}
-              onChange={(e) => pick(e.target.files?.[0])}
-            />
-            <div className="hint" id={`${fileId}-hint`}>
-              {file ? (
-                <>
-                  {file.name} · {formatBytes(file.size)}
-                </>
-              ) : (
-                'WAV, MP3, Sun .au, or raw µ-law / A-law / 16-bit PCM; up to 16 MB. Or drop the file here.'
-              )}
+    <FormModal title="Upload a prompt" submitLabel="Upload" busy={upload.busy} onClose={onClose} onSubmit={submit}>
+      <div
+        className={`drop-zone${over ? ' over' : ''}`}
+        onDragOver={(e) => {
+          e.preventDefault();
+          e.stopPropagation();
+          setOver(true);
+        }}
+        onDragLeave={() => setOver(false)}
+        onDrop={(e) => {
+          e.preventDefault();
+          e.stopPropagation();
+          setOver(false);
+          pick(e.dataTransfer.files[0]);
+        }}
+      >
+        <div className={`field${fileError ? ' field-invalid' : ''}`} style={{ marginBottom: 0 }}>
+          <label htmlFor={fileId}>Audio file</label>
+          <input
+            id={fileId}
+            type="file"
+            name="file"
+            accept={ACCEPT}
+            aria-invalid={!!fileError || undefined}
+            aria-describedby={`${fileId}-hint`}
+            onChange={(e) => pick(e.target.files?.[0])}
+          />
+          <div className="hint" id={`${fileId}-hint`}>
+            {file ? (
+              <>
+                {file.name} · {formatBytes(file.size)}
+              </>
+            ) : (
+              'WAV, MP3, Sun .au, or raw µ-law / A-law / 16-bit PCM; up to 16 MB. Or drop the file here.'
+            )}
+          </div>
+          {fileError ? (
+            <div className="field-error" role="alert">
+              {fileError}
             </div>
-            {fileError ? (
-              <div className="field-error" role="alert">
-                {fileError}
-              </div>
-            ) : null}
+          ) : null}
+        </div>
+      </div>
+      <TextField
+        label="Name"
+        name="name"
+        maxLength={128}
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        error={(tried && !name.trim() ? 'Give the prompt a name.' : undefined) ?? fieldError(upload.error, 'name')}
+      />
+      <TextField
+        label="Description"
+        name="description"
+        maxLength={1024}
+        value={description}
+        onChange={(e) => setDescription(e.target.value)}
+        hint="Optional: where it is used, what it says."
+      />
+      {upload.busy ? (
+        <div aria-live="polite">
+          <div className="muted">
+            Uploading {file ? formatBytes(file.size) : ''}… Pivot checks the audio before it keeps it.
+          </div>
+          <div className="progress" role="progressbar" aria-label="Uploading">
+            <span />
           </div>
         </div>
-        <TextField
-          label="Name"
-          name="name"
-          maxLength={128}
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-          error={(tried && !name.trim() ? 'Give the prompt a name.' : undefined) ?? fieldError(upload.error, 'name')}
-        />
-        <TextField
-          label="Description"
-          name="description"
-          maxLength={1024}
-          value={description}
-          onChange={(e) => setDescription(e.target.value)}
-          hint="Optional: where it is used, what it says."
-        />
-        {upload.busy ? (
-          <div aria-live="polite">
-            <div className="muted">
-              Uploading {file ? formatBytes(file.size) : ''}… Pivot checks the audio before it keeps it.
-            </div>
-            <div className="progress" role="progressbar" aria-label="Uploading">
-              <span />
-            </div>
-          </div>
-        ) : null}
-        <FormErrorBanner error={upload.error} fields={['file', 'name']} title="The file was not uploaded" />
-      </form>
-    </Modal>
+      ) : null}
+      <FormErrorBanner error={upload.error} fields={['file', 'name']} title="The file was not uploaded" />
+    </FormModal>
   );
 }
 
@@ -268,7 +251,6 @@ function TtsDialog({
   onDone: (m: MediaDoc, created: boolean) => void;
 }) {
   const { base } = useAccount();
-  const formId = useId();
   const [name, setName] = useState(media?.name ?? '');
   const [text, setText] = useState(media?.tts?.text ?? '');
   const [voice, setVoice] = useState(media?.tts?.voice ?? '');
@@ -291,82 +273,70 @@ function TtsDialog({
     ? LANGUAGES
     : [...LANGUAGES, { value: language, label: language }];
   return (
-    <Modal
+    <FormModal
       title={media ? `Edit “${media.name ?? 'prompt'}”` : 'New text-to-speech prompt'}
-      open
-      onClose={() => !save.busy && onClose()}
-      footer={
-        <>
-          <Button onClick={onClose} disabled={save.busy}>
-            Cancel
-          </Button>
-          <Button type="submit" form={formId} variant="primary" busy={save.busy}>
-            {media ? 'Save changes' : 'Create prompt'}
-          </Button>
-        </>
-      }
+      submitLabel={media ? 'Save changes' : 'Create prompt'}
+      busy={save.busy}
+      onClose={onClose}
+      onSubmit={submit}
     >
-      <form id={formId} onSubmit={submit} noValidate>
-        <TextField
-          label="Name"
-          name="name"
-          autoFocus
-          maxLength={128}
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-          error={(tried && !name.trim() ? 'Give the prompt a name.' : undefined) ?? fieldError(save.error, 'name')}
+      <TextField
+        label="Name"
+        name="name"
+        autoFocus
+        maxLength={128}
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        error={(tried && !name.trim() ? 'Give the prompt a name.' : undefined) ?? fieldError(save.error, 'name')}
+      />
+      <Field
+        label="Text to speak"
+        error={(tried && !text.trim() ? 'Type what the prompt says.' : undefined) ?? fieldError(save.error, 'tts.text')}
+        hint={`${text.length} / ${MAX_TTS} characters. Pivot speaks it once, when you save; calls play the recording.`}
+      >
+        {(id, describedBy) => (
+          <textarea
+            id={id}
+            name="tts.text"
+            className="tts-text"
+            rows={4}
+            maxLength={MAX_TTS}
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            aria-describedby={describedBy}
+            aria-invalid={!!fieldError(save.error, 'tts.text') || undefined}
+          />
+        )}
+      </Field>
+      <div className="form-row">
+        <SelectField
+          label="Language"
+          name="tts.language"
+          value={language}
+          onChange={(e) => setLanguage(e.target.value)}
+          options={languages}
+          error={fieldError(save.error, 'tts.language')}
         />
-        <Field
-          label="Text to speak"
-          error={
-            (tried && !text.trim() ? 'Type what the prompt says.' : undefined) ?? fieldError(save.error, 'tts.text')
-          }
-          hint={`${text.length} / ${MAX_TTS} characters. Pivot speaks it once, when you save; calls play the recording.`}
-        >
-          {(id, describedBy) => (
-            <textarea
-              id={id}
-              name="tts.text"
-              className="tts-text"
-              rows={4}
-              maxLength={MAX_TTS}
-              value={text}
-              onChange={(e) => setText(e.target.value)}
-              aria-describedby={describedBy}
-              aria-invalid={!!fieldError(save.error, 'tts.text') || undefined}
-            />
-          )}
-        </Field>
-        <div className="form-row">
-          <SelectField
-            label="Language"
-            name="tts.language"
-            value={language}
-            onChange={(e) => setLanguage(e.target.value)}
-            options={languages}
-            error={fieldError(save.error, 'tts.language')}
-          />
-          <SelectField
-            label="Voice"
-            name="tts.voice"
-            value={voice}
-            onChange={(e) => setVoice(e.target.value)}
-            options={VOICES.some((v) => v.value === voice) ? VOICES : [...VOICES, { value: voice, label: voice }]}
-            error={fieldError(save.error, 'tts.voice')}
-          />
+        <SelectField
+          label="Voice"
+          name="tts.voice"
+          value={voice}
+          onChange={(e) => setVoice(e.target.value)}
+          options={VOICES.some((v) => v.value === voice) ? VOICES : [...VOICES, { value: voice, label: voice }]}
+          error={fieldError(save.error, 'tts.voice')}
+        />
+      </div>
+      {save.busy ? (
+        <div className="muted" aria-live="polite">
+          <Spinner small /> Speaking the text…
         </div>
-        {save.busy ? (
-          <div className="muted" aria-live="polite">
-            <Spinner small /> Speaking the text…
-          </div>
-        ) : null}
-        <FormErrorBanner
-          error={save.error}
-          fields={['name', 'tts.text', 'tts.language', 'tts.voice']}
-          title={media ? 'The prompt was not saved' : 'The prompt was not created'}
-        />
-      </form>
-    </Modal>
+      ) : null}
+      <FormErrorBanner
+        error={save.error}
+        fields={['name', 'tts.text', 'tts.language', 'tts.voice']}
+        title={media ? 'The prompt was not saved' : 'The prompt was not created'}
+      />
+    </FormModal>
   );
 }
 
@@ -380,7 +350,6 @@ function RenameDialog({
   onDone: (m: MediaDoc) => void;
 }) {
   const { base } = useAccount();
-  const formId = useId();
   const [name, setName] = useState(media.name ?? '');
   const [description, setDescription] = useState(media.description ?? '');
   const [tried, setTried] = useState(false);
@@ -395,39 +364,31 @@ function RenameDialog({
     if (done) onDone(done);
   };
   return (
-    <Modal
+    <FormModal
       title={`Rename “${media.name ?? 'prompt'}”`}
-      open
+      submitLabel="Save"
+      busy={save.busy}
       onClose={onClose}
-      footer={
-        <>
-          <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" form={formId} variant="primary" busy={save.busy}>
-            Save
-          </Button>
-        </>
-      }
+      onSubmit={submit}
     >
-      <form id={formId} onSubmit={submit} noValidate>
-        <TextField
-          label="Name"
-          name="name"
-          autoFocus
-          maxLength={128}
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-          error={(tried && !name.trim() ? 'Give the prompt a name.' : undefined) ?? fieldError(save.error, 'name')}
-        />
-        <TextField
-          label="Description"
-          name="description"
-          maxLength={1024}
-          value={description}
-          onChange={(e) => setDescription(e.target.value)}
-        />
-        <FormErrorBanner error={save.error} fields={['name', 'description']} title="The prompt was not renamed" />
-      </form>
-    </Modal>
+      <TextField
+        label="Name"
+        name="name"
+        autoFocus
+        maxLength={128}
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        error={(tried && !name.trim() ? 'Give the prompt a name.' : undefined) ?? fieldError(save.error, 'name')}
+      />
+      <TextField
+        label="Description"
+        name="description"
+        maxLength={1024}
+        value={description}
+        onChange={(e) => setDescription(e.target.value)}
+      />
+      <FormErrorBanner error={save.error} fields={['name', 'description']} title="The prompt was not renamed" />
+    </FormModal>
   );
 }
 
@@ -594,12 +555,15 @@ export function MediaPage() {
           {actionError.error.detail}
         </Notice>
       ) : null}
-      {list.data && list.data.length > 0 ? (
-        <div className="toolbar">
-          <SearchBox value={query} onChange={setQuery} label="Search prompts" placeholder="Search name or text" />
-          <ListCount shown={shown.length} total={list.data.length} one="prompt" many="prompts" />
-        </div>
-      ) : null}
+      <ListToolbar
+        items={list.data}
+        value={query}
+        onChange={setQuery}
+        label="Search prompts"
+        placeholder="Search name or text"
+      >
+        {(total) => <ListCount shown={shown.length} total={total} one="prompt" many="prompts" />}
+      </ListToolbar>
       <ListState
         what="prompts"
         load={list}

@@ -2,11 +2,11 @@
 // unique across the whole system: the server says when another account has it); release one (the server refuses
 // while a callflow lists it, and says which). API: /v2/accounts/{id}/phone_numbers ({numbers: {…}}).
 
-import { useId, useMemo, useState, type FormEvent } from 'react';
+import { useMemo, useState, type FormEvent } from 'react';
 import { api, type ApiError } from '../api/client';
 import { useAction, useLoad } from '../api/hooks';
 import { useAccount } from '../api/session';
-import { Button, EmptyState, Modal, PageHeader, TextField, formatTime, useConfirm, useToast } from '../components/ui';
+import { Button, EmptyState, PageHeader, TextField, formatTime, useConfirm, useToast } from '../components/ui';
 import { Link } from '../router';
 import {
   FormErrorBanner,
@@ -14,10 +14,11 @@ import {
   ListState,
   Notice,
   ReadOnlyNotice,
-  SearchBox,
   asApiError,
   matches,
   useIsAdmin,
+  FormModal,
+  ListToolbar,
 } from '../admin/parts';
 
 interface NumberDoc {
@@ -62,7 +63,6 @@ function AddNumberDialog({
   onAdded: (n: string) => void;
 }) {
   const { base } = useAccount();
-  const formId = useId();
   const [value, setValue] = useState('');
   const [touched, setTouched] = useState(false);
   const add = useAction((number: string) =>
@@ -96,51 +96,44 @@ function AddNumberDialog({
   };
 
   return (
-    <Modal
+    <FormModal
       title="Add a number"
       open={open}
+      submitLabel="Add number"
+      busy={add.busy}
       onClose={close}
-      footer={
-        <>
-          <Button onClick={close}>Cancel</Button>
-          <Button type="submit" form={formId} variant="primary" busy={add.busy}>
-            Add number
-          </Button>
-        </>
-      }
+      onSubmit={submit}
     >
-      <form id={formId} onSubmit={submit} noValidate>
-        <p className="muted">
-          Add a number your carrier sends to Pivot. Each number belongs to one account only; once it is here, point it
-          at a callflow or a Pivot action so its calls are answered.
-        </p>
-        <TextField
-          label="Phone number"
-          name="number"
-          inputMode="tel"
-          autoComplete="off"
-          placeholder="+14155550100"
-          autoFocus
-          value={value}
-          onChange={(e) => {
-            setValue(e.target.value);
-            add.reset();
-          }}
-          onBlur={() => value && setTouched(true)}
-          error={localError ?? serverError}
-          hint={
-            e164 && e164 !== value.trim() ? (
-              <>
-                Will be added as <code>{e164}</code>
-              </>
-            ) : (
-              'E.164: + country code and number. A 10-digit number is read as North American (+1).'
-            )
-          }
-        />
-        <FormErrorBanner error={add.error} fields={['number']} title="The number was not added" />
-      </form>
-    </Modal>
+      <p className="muted">
+        Add a number your carrier sends to Pivot. Each number belongs to one account only; once it is here, point it at
+        a callflow or a Pivot action so its calls are answered.
+      </p>
+      <TextField
+        label="Phone number"
+        name="number"
+        inputMode="tel"
+        autoComplete="off"
+        placeholder="+14155550100"
+        autoFocus
+        value={value}
+        onChange={(e) => {
+          setValue(e.target.value);
+          add.reset();
+        }}
+        onBlur={() => value && setTouched(true)}
+        error={localError ?? serverError}
+        hint={
+          e164 && e164 !== value.trim() ? (
+            <>
+              Will be added as <code>{e164}</code>
+            </>
+          ) : (
+            'E.164: + country code and number. A 10-digit number is read as North American (+1).'
+          )
+        }
+      />
+      <FormErrorBanner error={add.error} fields={['number']} title="The number was not added" />
+    </FormModal>
   );
 }
 
@@ -237,17 +230,15 @@ export function NumbersPage() {
           ) : null}
         </Notice>
       ) : null}
-      {list.data && list.data.length > 0 ? (
-        <div className="toolbar">
-          <SearchBox
-            value={query}
-            onChange={setQuery}
-            label="Search numbers"
-            placeholder="Search numbers or callflows"
-          />
-          <ListCount shown={shown.length} total={list.data.length} one="number" many="numbers" />
-        </div>
-      ) : null}
+      <ListToolbar
+        items={list.data}
+        value={query}
+        onChange={setQuery}
+        label="Search numbers"
+        placeholder="Search numbers or callflows"
+      >
+        {(total) => <ListCount shown={shown.length} total={total} one="number" many="numbers" />}
+      </ListToolbar>
       <ListState
         what="numbers"
         load={list}

@@ -2,7 +2,7 @@
 // only their own profile and password). Create, edit, reset a password, delete — but never the user you are signed
 // in as. A `user`-level login sees the list read-only and can edit itself. API: /v2/accounts/{id}/users.
 
-import { useId, useMemo, useState, type FormEvent } from 'react';
+import { useMemo, useState, type FormEvent } from 'react';
 import { api, listAll, type ApiError } from '../api/client';
 import { useAction, useLoad } from '../api/hooks';
 import { useAccount, useSession } from '../api/session';
@@ -11,7 +11,6 @@ import {
   Checkbox,
   EmptyState,
   Field,
-  Modal,
   PageHeader,
   SelectField,
   TextField,
@@ -24,12 +23,13 @@ import {
   ListState,
   Notice,
   ReadOnlyNotice,
-  SearchBox,
   asApiError,
   fieldError,
   matches,
   randomPassword,
   useIsAdmin,
+  FormModal,
+  ListToolbar,
 } from '../admin/parts';
 
 interface UserDoc {
@@ -150,7 +150,6 @@ function UserForm({
   onSaved: (u: UserDoc, created: boolean) => void;
 }) {
   const { base, accountName } = useAccount();
-  const formId = useId();
   const editing = !!user;
   const [username, setUsername] = useState(user?.username ?? '');
   const [password, setPassword] = useState('');
@@ -215,101 +214,93 @@ function UserForm({
   };
 
   return (
-    <Modal
+    <FormModal
       title={editing ? `Edit ${user?.username ?? 'user'}` : 'New user'}
-      open
+      submitLabel={editing ? 'Save changes' : 'Create user'}
+      busy={save.busy}
       onClose={onClose}
-      footer={
-        <>
-          <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" form={formId} variant="primary" busy={save.busy}>
-            {editing ? 'Save changes' : 'Create user'}
-          </Button>
-        </>
-      }
+      onSubmit={submit}
     >
-      <form id={formId} onSubmit={submit} noValidate>
-        <div className="form-row">
-          <TextField
-            label="First name"
-            name="first_name"
-            autoComplete="off"
-            autoFocus
-            maxLength={128}
-            value={first}
-            onChange={(e) => setFirst(e.target.value)}
-            error={fieldError(save.error, 'first_name')}
-          />
-          <TextField
-            label="Last name"
-            name="last_name"
-            autoComplete="off"
-            maxLength={128}
-            value={last}
-            onChange={(e) => setLast(e.target.value)}
-            error={fieldError(save.error, 'last_name')}
-          />
-        </div>
+      <div className="form-row">
         <TextField
-          label="Email"
-          name="email"
-          type="email"
+          label="First name"
+          name="first_name"
           autoComplete="off"
-          maxLength={254}
-          value={email}
-          onChange={(e) => setEmail(e.target.value)}
-          error={(tried ? local.email : undefined) ?? fieldError(save.error, 'email')}
-        />
-        <TextField
-          label="Username"
-          name="username"
-          autoComplete="off"
-          spellCheck={false}
+          autoFocus
           maxLength={128}
-          value={username}
-          onChange={(e) => setUsername(e.target.value)}
-          hint={editing ? 'Renaming needs a new password too.' : `Signs in to account “${accountName}”.`}
-          error={(tried ? local.username : undefined) ?? fieldError(save.error, 'username')}
+          value={first}
+          onChange={(e) => setFirst(e.target.value)}
+          error={fieldError(save.error, 'first_name')}
         />
-        {!editing || renamed ? (
-          <PasswordField
-            label={editing ? 'New password' : 'Password'}
-            value={password}
-            onChange={setPassword}
-            error={(tried ? local.password : undefined) ?? fieldError(save.error, 'password')}
+        <TextField
+          label="Last name"
+          name="last_name"
+          autoComplete="off"
+          maxLength={128}
+          value={last}
+          onChange={(e) => setLast(e.target.value)}
+          error={fieldError(save.error, 'last_name')}
+        />
+      </div>
+      <TextField
+        label="Email"
+        name="email"
+        type="email"
+        autoComplete="off"
+        maxLength={254}
+        value={email}
+        onChange={(e) => setEmail(e.target.value)}
+        error={(tried ? local.email : undefined) ?? fieldError(save.error, 'email')}
+      />
+      <TextField
+        label="Username"
+        name="username"
+        autoComplete="off"
+        spellCheck={false}
+        maxLength={128}
+        value={username}
+        onChange={(e) => setUsername(e.target.value)}
+        hint={editing ? 'Renaming needs a new password too.' : `Signs in to account “${accountName}”.`}
+        error={(tried ? local.username : undefined) ?? fieldError(save.error, 'username')}
+      />
+      {!editing || renamed ? (
+        <PasswordField
+          label={editing ? 'New password' : 'Password'}
+          value={password}
+          onChange={setPassword}
+          error={(tried ? local.password : undefined) ?? fieldError(save.error, 'password')}
+        />
+      ) : null}
+      {admin ? (
+        <>
+          <SelectField
+            label="Role"
+            name="priv_level"
+            value={role}
+            onChange={(e) => setRole(e.target.value as 'admin' | 'user')}
+            options={[
+              { value: 'user', label: 'User — reads everything, changes only their own profile' },
+              { value: 'admin', label: 'Admin — changes everything in this account' },
+            ]}
+            hint={self && role !== 'admin' ? 'You would lose admin rights and be signed out.' : undefined}
+            error={fieldError(save.error, 'priv_level')}
           />
-        ) : null}
-        {admin ? (
-          <>
-            <SelectField
-              label="Role"
-              name="priv_level"
-              value={role}
-              onChange={(e) => setRole(e.target.value as 'admin' | 'user')}
-              options={[
-                { value: 'user', label: 'User — reads everything, changes only their own profile' },
-                { value: 'admin', label: 'Admin — changes everything in this account' },
-              ]}
-              hint={self && role !== 'admin' ? 'You would lose admin rights and be signed out.' : undefined}
-              error={fieldError(save.error, 'priv_level')}
+          {editing ? (
+            <Checkbox
+              label="Can sign in"
+              checked={enabled}
+              onChange={(e) => setEnabled(e.target.checked)}
+              hint={self && !enabled ? 'You would lock yourself out.' : undefined}
             />
-            {editing ? (
-              <Checkbox
-                label="Can sign in"
-                checked={enabled}
-                onChange={(e) => setEnabled(e.target.checked)}
-                hint={self && !enabled ? 'You would lock yourself out.' : undefined}
-              />
-            ) : null}
-          </>
-        ) : null}
-        <FormErrorBanner
-          error={save.error}
-          fields={USER_FIELDS}
-          title={editing ? 'The user was not saved' : 'The user was not created'}
-        />
-      </form>
-    </Modal>
+          ) : null}
+        </>
+      ) : null}
+      <FormErrorBanner
+        error={save.error}
+        fields={USER_FIELDS}
+        title={editing ? 'The user was not saved' : 'The user was not created'}
+      />
+    </FormModal>
   );
 }
 
@@ -325,7 +316,6 @@ function PasswordDialog({
   onDone: () => void;
 }) {
   const { base } = useAccount();
-  const formId = useId();
   const [password, setPassword] = useState('');
   const [tried, setTried] = useState(false);
   const save = useAction(() => api.patch<UserDoc>(`${base}/users/${user.id}`, { password }));
@@ -336,38 +326,29 @@ function PasswordDialog({
     if (await save.run()) onDone();
   };
   return (
-    <Modal
+    <FormModal
       title={`${self ? 'Change your password' : `Reset the password of ${user.username ?? 'user'}`}`}
-      open
+      submitLabel="Set password"
+      busy={save.busy}
       onClose={onClose}
-      footer={
-        <>
-          <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" form={formId} variant="primary" busy={save.busy}>
-            Set password
-          </Button>
-        </>
-      }
+      onSubmit={submit}
     >
-      <form id={formId} onSubmit={submit} noValidate>
-        <p className="muted">
-          {self
-            ? 'Your sessions end when the password changes: you will be asked to sign in again.'
-            : `${user.username ?? 'The user'} is signed out everywhere and signs in with the new password. Tell them it securely.`}
-        </p>
-        <PasswordField
-          label="New password"
-          value={password}
-          onChange={setPassword}
-          autoFocus
-          error={
-            (tried && !password ? 'Type or generate the new password.' : undefined) ??
-            fieldError(save.error, 'password')
-          }
-        />
-        <FormErrorBanner error={save.error} fields={['password']} title="The password was not changed" />
-      </form>
-    </Modal>
+      <p className="muted">
+        {self
+          ? 'Your sessions end when the password changes: you will be asked to sign in again.'
+          : `${user.username ?? 'The user'} is signed out everywhere and signs in with the new password. Tell them it securely.`}
+      </p>
+      <PasswordField
+        label="New password"
+        value={password}
+        onChange={setPassword}
+        autoFocus
+        error={
+          (tried && !password ? 'Type or generate the new password.' : undefined) ?? fieldError(save.error, 'password')
+        }
+      />
+      <FormErrorBanner error={save.error} fields={['password']} title="The password was not changed" />
+    </FormModal>
   );
 }
 
@@ -458,17 +439,15 @@ export function UsersPage() {
             : actionError.error.detail}
         </Notice>
       ) : null}
-      {list.data && list.data.length > 0 ? (
-        <div className="toolbar">
-          <SearchBox
-            value={query}
-            onChange={setQuery}
-            label="Search users"
-            placeholder="Search name, username, email"
-          />
-          <ListCount shown={shown.length} total={list.data.length} one="user" many="users" />
-        </div>
-      ) : null}
+      <ListToolbar
+        items={list.data}
+        value={query}
+        onChange={setQuery}
+        label="Search users"
+        placeholder="Search name, username, email"
+      >
+        {(total) => <ListCount shown={shown.length} total={total} one="user" many="users" />}
+      </ListToolbar>
       <ListState
         what="users"
         load={list}
