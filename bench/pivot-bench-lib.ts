@@ -25,13 +25,16 @@ export type Pivot = Awaited<ReturnType<typeof startPivot>>;
 
 /**
  * Pivot as `pivot start` runs it (temp data dir, 127.0.0.1, silent logs), with `NUMBER` assigned and a callflow
- * whose root is a `pivot` node asking `voiceUrl` (TwiML parameters, form POST, debug records for failures only).
+ * whose root is a `pivot` node asking `voiceUrl` (TwiML parameters, form POST, debug records for failures only, or
+ * for every request with `debug`, as the Pivot Manager creates actions).
  */
 export async function startPivot(opts: {
   rtpPorts: { min: number; max: number };
   voiceUrl: string;
   /** Keep the SIP stack's per-source rate limit (50 INVITEs/s per address, burst 100). */
   keepRateLimit?: boolean;
+  /** Debug records for every request and response, not only failures. */
+  debug?: boolean;
 }) {
   const dataDir = mkdtempSync(join(tmpdir(), 'pivot-bench-'));
   const server = await startServer({
@@ -52,7 +55,7 @@ export async function startPivot(opts: {
     numbers: [NUMBER],
     flow: {
       module: 'pivot',
-      data: { voice_url: opts.voiceUrl, method: 'post', req_format: 'twiml', debug: false },
+      data: { voice_url: opts.voiceUrl, method: 'post', req_format: 'twiml', debug: opts.debug ?? false },
     },
   });
   return {

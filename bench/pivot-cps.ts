@@ -22,7 +22,8 @@
 // Both are p50/p99/max over the measured calls; the prompt is spoken once in a warm-up before measuring.
 //
 //   node --import tsx bench/pivot-cps.ts [--rate 200] [--calls 6000] [--warmup 20] [--text "Hello."]
-//     [--rtp-ports 20000-29999] [--keep-rate-limit]
+//     [--rtp-ports 20000-29999] [--keep-rate-limit] [--debug (debug records for every request, as the Pivot
+//     Manager's actions have them; else for failures only)]
 
 import { subscribe } from 'node:diagnostics_channel';
 import {
@@ -53,6 +54,7 @@ const pivot = await startPivot({
   rtpPorts,
   voiceUrl: `http://127.0.0.1:${ports.http}/voice`,
   keepRateLimit: flag('keep-rate-limit'),
+  debug: flag('debug'),
 });
 const runtime = pivot.server.calls;
 

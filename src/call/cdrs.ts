@@ -52,16 +52,6 @@ export interface CdrWriter {
   stop(): void;
 }
 
-/** CDRs of legs that end within this window are written together: one commit per batch, not one per call. */
-const BATCH_WINDOW_MS = 50;
-
-interface Batch {
-  items: { accountId: string; doc: NewDoc<CdrFields> }[];
-  /** Resolves once the batch is written (or each of its CDRs was tried on its own). */
-  done: Promise<void>;
-  write(): void;
-}
-
 /** Writes the CDR of every leg of `registry` when it ends; a failed write is logged, never thrown. */
 export function writeCdrs(
   registry: CallRegistry,
@@ -69,55 +59,24 @@ export function writeCdrs(
   log: { warn(obj: object, msg: string): void },
 ): CdrWriter {
   const pending = new Set<Promise<void>>();
-  let open: Batch | undefined;
-  let timer: NodeJS.Timeout | undefined;
-
-  const writeAll = async (items: Batch['items']): Promise<void> => {
-    try {
-      await store.cdrs.addMany(items);
-    } catch {
-      // One bad CDR (its account deleted meanwhile) must not cost the others theirs: each on its own.
-      for (const { accountId, doc } of items) {
-        await store.cdrs.add(accountId, doc).catch((err: unknown) => {
-          log.warn({ call_id: doc.call_id, err: String(err) }, 'CDR not written');
-        });
-      }
-    }
-  };
-  const dispatch = (): void => {
-    clearTimeout(timer);
-    open?.write();
-    open = undefined;
-  };
-  const enqueue = (accountId: string, doc: NewDoc<CdrFields>): Promise<void> => {
-    if (!open) {
-      const items: Batch['items'] = [];
-      let write = (): void => {};
-      const started = new Promise<void>((resolve) => (write = resolve));
-      open = { items, done: started.then(() => writeAll(items)), write };
-      timer = setTimeout(dispatch, BATCH_WINDOW_MS);
-    }
-    open.items.push({ accountId, doc });
-    return open.done;
-  };
-
   const onEnded = (call: Call): void => {
     // One turn later: the leg's other hangup listeners (record_call saving what it recorded) have started their
     // recording jobs by then, so the CDR waits for them and names their recordings.
     const job = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => recordingsSettled(call))
-      .then(() => enqueue(call.accountId, cdrOf(call)))
-      .catch((err: unknown) => log.warn({ call_id: call.id, err: String(err) }, 'CDR not written'));
+      // The store commits it with the other CDRs and debug records of the moment (one transaction per batch).
+      .then(() => store.cdrs.add(call.accountId, cdrOf(call)))
+      .then(
+        () => undefined,
+        (err: unknown) => log.warn({ call_id: call.id, err: String(err) }, 'CDR not written'),
+      );
     pending.add(job);
     void job.finally(() => pending.delete(job));
   };
   registry.on('ended', onEnded);
   return {
     async flush() {
-      while (pending.size) {
-        dispatch();
-        await Promise.race([Promise.allSettled([...pending]), new Promise((resolve) => setTimeout(resolve, 10))]);
-      }
+      while (pending.size) await Promise.allSettled([...pending]);
     },
     stop() {
       registry.off('ended', onEnded);

@@ -209,7 +209,7 @@ export class PivotSession implements TwimlHost {
             { schema_errors: kazooErrors(checked.errors) },
           );
         }
-        await this.record(() => this.debug.exchange(iteration, x, false));
+        void this.record(() => this.debug.exchange(iteration, x, false));
         return { ok: true, kind: 'kazoo', flow: checked.flow, url };
       }
       const compiled = this.interpreter.compile(doc.root);
@@ -220,7 +220,8 @@ export class PivotSession implements TwimlHost {
           { twiml_errors: compiled.errors },
         );
       }
-      await this.record(() => this.debug.exchange(iteration, x, false));
+      // Not waited for: the document runs at once, and the chain of writes keeps the records in order.
+      void this.record(() => this.debug.exchange(iteration, x, false));
       for (const w of compiled.warnings) this.warn(w);
       // RFC 3986 §5.1.3: after HTTP redirects, the URL finally retrieved is the base for relative URLs.
       const base = x.request.redirects.length ? stripAddedQuery(x.request.url, method) : url;

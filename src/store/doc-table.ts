@@ -2,6 +2,7 @@ import { DbConstraintError, type Db, type SqlValue } from './db.js';
 import { ConflictError, NotFoundError } from './errors.js';
 import { newId } from './ids.js';
 import type { DocRepo, ListOptions, NewDoc, Page, Patch, Stored } from './types.js';
+import type { WriteBatch } from './write-batch.js';
 import {
   bump,
   checkLimit,
@@ -86,12 +87,13 @@ export class DocTable<F> implements DocRepo<F> {
     return this.out(doc!);
   }
 
-  /** Several documents in one transaction: all are written or none (a batch of CDRs costs one commit). */
-  async createMany(items: readonly { accountId: string; doc: NewDoc<F> }[]): Promise<void> {
-    if (!items.length) return;
-    await this.write(items[0].accountId, async (tx) => {
-      for (const { accountId, doc } of items) await this.insert(tx, accountId, doc);
-    });
+  /** Like `create`, committed with the other writes of `batch` (write-batch.ts). */
+  protected async createBatched(batch: WriteBatch, accountId: string, input: NewDoc<F>): Promise<Stored<F>> {
+    try {
+      return this.out(await batch.add((tx) => this.insert(tx, accountId, input)));
+    } catch (err) {
+      throw this.translate(err, accountId);
+    }
   }
 
   private async insert(tx: Db, accountId: string, input: NewDoc<F>): Promise<StoredDoc> {

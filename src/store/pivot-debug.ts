@@ -12,6 +12,7 @@ import type {
   PivotDebugResult,
 } from './types.js';
 import { checkLimit, decodeKey, encodeKey, num, parseBody, withoutKeys } from './util.js';
+import type { WriteBatch } from './write-batch.js';
 
 // Pivot debug records (spec §8). Each insert also folds the record into pivot_debug_calls, one row per call,
 // with single-statement updates (CASE/COALESCE) so concurrent writers on PostgreSQL stay correct.
@@ -202,7 +203,11 @@ function validate(input: PivotDebugInput): void {
 }
 
 export class PivotDebugTable implements PivotDebugRepo {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** Records are committed in batches (with CDRs): a call's request, response and steps cost one commit. */
+    private readonly batch: WriteBatch,
+  ) {}
 
   async add(accountId: string, input: PivotDebugInput): Promise<PivotDebugRecord> {
     validate(input);
@@ -225,7 +230,7 @@ export class PivotDebugTable implements PivotDebugRepo {
     const warning = flag(errorType !== undefined && !stopping);
 
     try {
-      await this.db.transaction(async (tx) => {
+      await this.batch.add(async (tx) => {
         await tx.run(
           'INSERT INTO pivot_debug (id, account_id, call_id, iteration, kind, created, doc) VALUES (?, ?, ?, ?, ?, ?, ?)',
           [id, accountId, callId, iteration, kind, created, JSON.stringify(body)],

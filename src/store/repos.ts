@@ -27,6 +27,7 @@ import type {
   VoicemailMessageRepo,
 } from './types.js';
 import { getPath, type JsonObject } from './util.js';
+import type { WriteBatch } from './write-batch.js';
 
 // The document repositories that add indexed lookups to the generic DocTable.
 
@@ -142,7 +143,10 @@ function requireString(field: string) {
 }
 
 export class CdrTable extends DocTable<CdrFields> implements CdrRepo {
-  constructor(db: Db) {
+  constructor(
+    db: Db,
+    private readonly batch: WriteBatch,
+  ) {
     super(db, {
       table: 'cdrs',
       entity: 'cdr',
@@ -151,12 +155,9 @@ export class CdrTable extends DocTable<CdrFields> implements CdrRepo {
     });
   }
 
+  /** Committed with the other CDRs and debug records of the moment (one transaction per batch). */
   add(accountId: string, doc: NewDoc<CdrFields>): Promise<CdrDoc> {
-    return this.create(accountId, doc);
-  }
-
-  addMany(items: readonly { accountId: string; doc: NewDoc<CdrFields> }[]): Promise<void> {
-    return this.createMany(items);
+    return this.createBatched(this.batch, accountId, doc);
   }
 
   forCall(accountId: string, callId: string): Promise<CdrDoc[]> {

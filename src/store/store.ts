@@ -15,10 +15,12 @@ import {
   VoicemailMessageTable,
 } from './repos.js';
 import type { MediaFields, NamedFields, Store } from './types.js';
+import { WriteBatch } from './write-batch.js';
 
 /** Brings the schema up to date and builds the repositories over any Db adapter (SQLite or PostgreSQL). */
 export async function createStore(db: Db): Promise<Store> {
   await migrate(db);
+  const batch = new WriteBatch(db);
   return {
     accounts: new AccountTable(db),
     users: new UserTable(db),
@@ -31,13 +33,16 @@ export async function createStore(db: Db): Promise<Store> {
     conferences: new DocTable<NamedFields>(db, { table: 'conferences', entity: 'conference' }),
     resources: new DocTable<NamedFields>(db, { table: 'resources', entity: 'resource' }),
     phoneNumbers: new PhoneNumberTable(db),
-    pivotDebug: new PivotDebugTable(db),
-    cdrs: new CdrTable(db),
+    pivotDebug: new PivotDebugTable(db, batch),
+    cdrs: new CdrTable(db, batch),
     recordings: new RecordingTable(db),
     voicemailMessages: new VoicemailMessageTable(db),
     authTokens: new AuthTokenTable(db),
     apiKeys: new ApiKeyTable(db),
     schemaVersion: () => schemaVersion(db),
-    close: () => db.close(),
+    close: async () => {
+      await batch.flush();
+      await db.close();
+    },
   };
 }

@@ -320,8 +320,6 @@ export type CdrDoc = Stored<CdrFields>;
 
 export interface CdrRepo {
   add(accountId: string, doc: NewDoc<CdrFields>): Promise<CdrDoc>;
-  /** Several CDRs in one transaction: all or none. */
-  addMany(items: readonly { accountId: string; doc: NewDoc<CdrFields> }[]): Promise<void>;
   get(accountId: string, id: string): Promise<CdrDoc | undefined>;
   list(accountId: string, opts?: ListOptions): Promise<Page<CdrDoc>>;
   forCall(accountId: string, callId: string): Promise<CdrDoc[]>;
