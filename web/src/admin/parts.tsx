@@ -5,7 +5,7 @@
 import { useCallback, useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { ApiError } from '../api/client';
 import { useSession } from '../api/session';
-import { Button, EmptyState, ErrorBanner, Loading, Modal, useToast } from '../components/ui';
+import { Button, EmptyState, ErrorBanner, Loading, Modal, TextField, useToast } from '../components/ui';
 import './admin.css';
 
 /** True when the signed-in user may change things (the API refuses writes to `user`-level tokens). */
@@ -140,6 +140,29 @@ export function ListState<T>({
         children
       )}
     </>
+  );
+}
+
+/** The name field an admin form starts with, focused when its dialog opens. */
+export function NameField({
+  value,
+  onChange,
+  error,
+}: {
+  value: string;
+  onChange: (value: string) => void;
+  error?: string;
+}) {
+  return (
+    <TextField
+      label="Name"
+      name="name"
+      autoFocus
+      maxLength={128}
+      value={value}
+      onChange={(e) => onChange(e.target.value)}
+      error={error}
+    />
   );
 }
 

@@ -30,6 +30,7 @@ import {
   usePolling,
   FormModal,
   ListToolbar,
+  NameField,
 } from '../admin/parts';
 import { RegistrationSummary, SipCredentialsDialog, type Registration, type SipServer } from '../admin/SipCredentials';
 
@@ -142,15 +143,7 @@ function DeviceForm({
       onClose={onClose}
       onSubmit={submit}
     >
-      <TextField
-        label="Name"
-        name="name"
-        autoFocus
-        maxLength={128}
-        value={name}
-        onChange={(e) => setName(e.target.value)}
-        error={nameError ?? fieldError(save.error, 'name')}
-      />
+      <NameField value={name} onChange={setName} error={nameError ?? fieldError(save.error, 'name')} />
       <div className="form-row">
         <SelectField
           label="Type"

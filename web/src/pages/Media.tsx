@@ -33,6 +33,7 @@ import {
   useIsAdmin,
   FormModal,
   ListToolbar,
+  NameField,
 } from '../admin/parts';
 
 interface MediaDoc {
@@ -280,13 +281,9 @@ function TtsDialog({
       onClose={onClose}
       onSubmit={submit}
     >
-      <TextField
-        label="Name"
-        name="name"
-        autoFocus
-        maxLength={128}
+      <NameField
         value={name}
-        onChange={(e) => setName(e.target.value)}
+        onChange={setName}
         error={(tried && !name.trim() ? 'Give the prompt a name.' : undefined) ?? fieldError(save.error, 'name')}
       />
       <Field
@@ -371,13 +368,9 @@ function RenameDialog({
       onClose={onClose}
       onSubmit={submit}
     >
-      <TextField
-        label="Name"
-        name="name"
-        autoFocus
-        maxLength={128}
+      <NameField
         value={name}
-        onChange={(e) => setName(e.target.value)}
+        onChange={setName}
         error={(tried && !name.trim() ? 'Give the prompt a name.' : undefined) ?? fieldError(save.error, 'name')}
       />
       <TextField
