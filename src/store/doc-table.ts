@@ -80,20 +80,12 @@ export class DocTable<F> implements DocRepo<F> {
   }
 
   async create(accountId: string, input: NewDoc<F>): Promise<Stored<F>> {
-    let doc: StoredDoc | undefined;
-    await this.write(accountId, async (tx) => {
-      doc = await this.insert(tx, accountId, input);
-    });
-    return this.out(doc!);
+    return this.out(await this.write(accountId, (tx) => this.insert(tx, accountId, input)));
   }
 
   /** Like `create`, committed with the other writes of `batch` (write-batch.ts). */
   protected async createBatched(batch: WriteBatch, accountId: string, input: NewDoc<F>): Promise<Stored<F>> {
-    try {
-      return this.out(await batch.add((tx) => this.insert(tx, accountId, input)));
-    } catch (err) {
-      throw this.translate(err, accountId);
-    }
+    return this.out(await this.write(accountId, (tx) => this.insert(tx, accountId, input), batch));
   }
 
   private async insert(tx: Db, accountId: string, input: NewDoc<F>): Promise<StoredDoc> {
@@ -219,9 +211,10 @@ export class DocTable<F> implements DocRepo<F> {
   }
 
   /** Runs a write in a transaction and turns constraint violations into store errors. */
-  private async write(accountId: string, fn: (tx: Db) => Promise<void>): Promise<void> {
+  /** Runs `fn` in a transaction of its own, or in `batch`'s; store errors become the repository's. */
+  private async write<T>(accountId: string, fn: (tx: Db) => Promise<T>, batch?: WriteBatch): Promise<T> {
     try {
-      await this.db.transaction(fn);
+      return await (batch ? batch.add(fn) : this.db.transaction(fn));
     } catch (err) {
       throw this.translate(err, accountId);
     }
